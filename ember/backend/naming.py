@@ -30,3 +30,11 @@ def auto_name(class_name: str) -> str:
 
 def reset_uids() -> None:
     _UIDS.clear()
+
+
+def clear_session() -> None:
+    """Resets ember's global state: generated layer names start again at `dense`.
+
+    Models and layers already made keep working; only new names are affected.
+    """
+    reset_uids()

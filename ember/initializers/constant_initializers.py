@@ -41,7 +41,7 @@ class Constant(Initializer):
 
     @classmethod
     def from_config(cls, config: dict) -> "Constant":
-        return cls(_deserialize_value(config["value"]))
+        return cls(_deserialize_value(config.get("value", 0.0)))
 
 
 class Zeros(Initializer):
@@ -120,7 +120,10 @@ def _serialize_value(value):
 
 
 def _deserialize_value(value):
-    if isinstance(value, dict) and value.get("class_name") in ("__numpy__", "__tensor__"):
+    if isinstance(value, dict) and value.get("class_name") in (
+        "__numpy__",
+        "__tensor__",
+    ):
         config = value["config"]
         return np.asarray(config["value"], dtype=config["dtype"])
     return value

@@ -495,9 +495,8 @@ class Layer(torch.nn.Module, Operation):
         first = args[0] if args else next(iter(kwargs.values()), None)
         if self._input_spec is not None and first is not None:
             assert_input_compatibility(self._input_spec, first, self.name)
-        outputs = compute_output_spec(
-            lambda *a, **k: self._eager_call(a, k), args, kwargs
-        )
+        # A layer with its own shape rule overrides `compute_output_spec`.
+        outputs = self.compute_output_spec(*args, **kwargs)
         Node(self, args, kwargs, outputs)
         return outputs
 
@@ -511,10 +510,11 @@ class Layer(torch.nn.Module, Operation):
 
     def compute_output_shape(self, input_shape):
         """Output shape(s) for an input shape, inferred on torch's meta device."""
-        spec = tree.map_structure(
-            lambda s: KerasTensor(s, self.compute_dtype),
-            _as_shape_structure(input_shape),
-        )
+        shapes = _as_shape_structure(input_shape)
+        if isinstance(shapes, list):
+            spec = [KerasTensor(s, self.compute_dtype) for s in shapes]
+        else:
+            spec = KerasTensor(shapes, self.compute_dtype)
         if not self.built:
             self._maybe_build((spec,), {})
         out = self.compute_output_spec(spec)
@@ -525,7 +525,7 @@ class Layer(torch.nn.Module, Operation):
     # ------------------------------------------------------ graph conveniences
     def _only_node(self, what):
         if not self._inbound_nodes:
-            raise AttributeError(
+            raise ValueError(
                 f"Layer '{self.name}' has never been called on a symbolic input, so "
                 f"it has no defined {what}. Call it on `ember.Input(...)` first."
             )

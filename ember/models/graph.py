@@ -78,6 +78,12 @@ def map_graph(inputs, outputs):
     computable = set(input_ids)
     done = []
     for node in nodes:
+        if node.is_input and not any(id(x) in input_ids for x in node.outputs):
+            raise ValueError(
+                f"Graph disconnected: the outputs depend on the input "
+                f"'{node.operation.name}' (shape {node.outputs[0].shape}), which is "
+                "not among the model's `inputs`. Add it to `inputs=`."
+            )
         for x in node.input_tensors:
             if id(x) not in computable:
                 raise _disconnected(x, node.operation, done)

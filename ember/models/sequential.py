@@ -175,7 +175,7 @@ class Sequential(Model):
 
     def _graph(self, what):
         if self._functional is None:
-            raise AttributeError(
+            raise ValueError(
                 f"Sequential model '{self.name}' has not been built yet, so it has no "
                 f"`{what}`. Start it with `ember.Input(shape=...)` or call it on data."
             )

@@ -34,7 +34,9 @@ def print_summary(
     rows = []
     layers = _select(model.layers, layer_range)
     for layer in layers:
-        rows.extend(_rows_for(layer, model, connected, show_trainable, expand_nested, 0))
+        rows.extend(
+            _rows_for(layer, model, connected, show_trainable, expand_nested, 0)
+        )
 
     lines = [f'Model: "{model.name}"']
     lines.append(_border("┏", "┳", "┓", "━", widths))
@@ -50,7 +52,9 @@ def print_summary(
     non_trainable = _count(model.non_trainable_weights)
     total_bytes = _bytes(model.weights)
     trainable_bytes = _bytes(model.trainable_weights)
-    lines.append(f" Total params: {trainable[0] + non_trainable[0]:,} ({_size(total_bytes)})")
+    lines.append(
+        f" Total params: {trainable[0] + non_trainable[0]:,} ({_size(total_bytes)})"
+    )
     lines.append(f" Trainable params: {trainable[0]:,} ({_size(trainable_bytes)})")
     lines.append(
         f" Non-trainable params: {non_trainable[0]:,} "
@@ -84,7 +88,11 @@ def _rows_for(layer, model, connected, show_trainable, expand_nested, depth):
 
     name = getattr(layer, "name", type(layer).__name__)
     prefix = "   " * depth
-    row = [f"{prefix}{name} ({type(layer).__name__})", _output_shape(layer), _params(layer)]
+    row = [
+        f"{prefix}{name} ({type(layer).__name__})",
+        _output_shape(layer),
+        _params(layer),
+    ]
     if connected:
         row.append(_connections(layer, model))
     if show_trainable:
@@ -178,7 +186,11 @@ def _cells(values, widths, bar):
         cells = []
         for column, (parts, width) in enumerate(zip(wrapped, widths)):
             text = parts[i] if i < len(parts) else ""
-            text = text.rjust(width - 2) if column in _RIGHT_ALIGNED else text.ljust(width - 2)
+            text = (
+                text.rjust(width - 2)
+                if column in _RIGHT_ALIGNED
+                else text.ljust(width - 2)
+            )
             cells.append(f" {text} ")
         lines.append(bar + bar.join(cells) + bar)
     return lines
