@@ -3,11 +3,28 @@
     import ember as keras
 """
 
-from ember import backend, dtype_policies, initializers, random
+from ember import (
+    activations,
+    backend,
+    config,
+    constraints,
+    dtype_policies,
+    initializers,
+    layers,
+    models,
+    ops,
+    random,
+    regularizers,
+    tree,
+    utils,
+)
 from ember.backend import KerasTensor, Variable
+from ember.backend.symbolic import Operation
 from ember.dtype_policies import DTypePolicy
+from ember.initializers import Initializer
 from ember.layers import Input, InputSpec, Layer
 from ember.models import Model, Sequential
+from ember.regularizers import Regularizer
 
 __version__ = "0.1.0"
 version = __version__

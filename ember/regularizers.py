@@ -39,7 +39,8 @@ class Regularizer:
     """
 
     def __call__(self, x) -> torch.Tensor:
-        return torch.zeros((), dtype=torch.as_tensor(x).dtype)
+        x = torch.as_tensor(x)
+        return torch.zeros((), dtype=x.dtype, device=x.device)
 
     def get_config(self) -> dict:
         """Returns the constructor arguments as a JSON-serializable dict."""

@@ -31,6 +31,8 @@ class RandomInitializer(Initializer):
     """
 
     def __init__(self, seed=None):
+        if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+            seed = int(seed)  # NumPy integers too, kept JSON-serializable
         self._init_seed = seed
         if seed is None:
             seed = make_default_seed()

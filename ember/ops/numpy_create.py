@@ -36,10 +36,7 @@ def empty(shape, dtype=None):
 
 @symbolic_op
 def full(shape, fill_value, dtype=None):
-    """Returns a new tensor of given shape and type, filled with `fill_value`."""
-    if dtype is None:
-        dtype = weak_dtype(fill_value)
-        dtype = promote_types(dtype) if dtype in (int, float) else dtype
+    """Returns a tensor of `shape` filled with `fill_value` (`floatx()` by default)."""
     fill = tensor(fill_value, standardize_dtype(dtype))
     return torch.broadcast_to(fill, _shape(shape)).clone()
 

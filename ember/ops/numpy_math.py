@@ -20,8 +20,10 @@ def add(x1, x2):
 @symbolic_op
 def subtract(x1, x2):
     """Subtracts arguments element-wise."""
-    x1, x2 = pair(x1, x2)
     # torch refuses `-` on bool; Keras subtracts in the other operand's dtype.
+    x1 = int(x1) if isinstance(x1, bool) else x1
+    x2 = int(x2) if isinstance(x2, bool) else x2
+    x1, x2 = pair(x1, x2)
     if isinstance(x1, torch.Tensor) and x1.dtype == torch.bool:
         x1 = x1.to(x2.dtype) if isinstance(x2, torch.Tensor) else x1.int()
     if isinstance(x2, torch.Tensor) and x2.dtype == torch.bool:

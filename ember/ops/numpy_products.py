@@ -1,5 +1,6 @@
 """NumPy-style products: matmul, dot, einsum, tensordot, outer, inner, cross."""
 
+import numpy as np
 import torch
 
 from ember.backend import config
@@ -8,11 +9,15 @@ from ember.backend.symbolic import symbolic_op
 from ember.ops._operands import promoted, tensor
 
 
+_INT8 = (torch.int8, np.dtype("int8"))
+
+
 def _product_dtypes(x1, x2):
     """Operands in a dtype torch can multiply, and the dtype Keras returns."""
+    both_int8 = all(getattr(x, "dtype", None) in _INT8 for x in (x1, x2))
     (x1, x2), name = promoted(x1, x2)
     out = to_torch_dtype(name)
-    if name == "int8":
+    if both_int8:
         # int8 products accumulate in int32 so they do not overflow.
         out = torch.int32
         compute = torch.int32

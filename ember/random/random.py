@@ -8,15 +8,15 @@ for draw, so a seed gives the same numbers in ember and in Keras.
 
 Shape-only ops create their result on the current default device (set it with
 `with torch.device(...)`); ops on a tensor follow that tensor's device. On the
-meta device, or while ember infers shapes, ops return placeholders of the right
-shape and dtype without advancing any seed.
+meta device (shape inference) ops return placeholders of the right shape and
+dtype without advancing any seed. Layers build their weights on a real device
+even during shape inference, so initializers draw real values there.
 """
 
 import numpy as np
 import torch
 
 from ember.backend import config, dtypes
-from ember.backend.symbolic import in_meta_pass
 from ember.random.seed_generator import SeedGenerator, make_torch_generator
 
 
@@ -214,6 +214,11 @@ def dropout(inputs, rate, noise_shape=None, seed=None) -> torch.Tensor:
     keep_prob = 1.0 - rate
     mask_shape = inputs.shape
     if noise_shape is not None:
+        if len(noise_shape) != inputs.ndim:
+            raise ValueError(
+                f"`noise_shape` {tuple(noise_shape)} must have one entry per "
+                f"dimension of the inputs, of shape {tuple(inputs.shape)}."
+            )
         mask_shape = [
             size if wanted is None else wanted
             for size, wanted in zip(inputs.shape, noise_shape, strict=True)
@@ -393,8 +398,8 @@ def _device() -> torch.device:
 
 
 def _symbolic(device: torch.device) -> bool:
-    """True where a draw would only feed shape inference."""
-    return device.type == "meta" or in_meta_pass()
+    """True on the meta device, where tensors have shapes but no values."""
+    return device.type == "meta"
 
 
 def _shape(shape) -> tuple:
@@ -410,13 +415,13 @@ def _as_tensor(x, device=None) -> torch.Tensor:
 
 
 def _as_float_tensor(x, device) -> torch.Tensor:
-    tensor = _as_tensor(x, device)
-    if not tensor.is_floating_point():
-        tensor = tensor.to(dtypes.to_torch_dtype(config.floatx()))
-    elif not isinstance(x, torch.Tensor) and not isinstance(x, np.ndarray):
-        # Python floats become floatx tensors, as Keras converts them.
-        tensor = tensor.to(dtypes.to_torch_dtype(config.floatx()))
-    return tensor
+    """`x` as a floating tensor: Python numbers and lists become floatx, as
+    Keras converts them; tensors and arrays keep a floating dtype."""
+    floatx = dtypes.to_torch_dtype(config.floatx())
+    if isinstance(x, (torch.Tensor, np.ndarray)):
+        tensor = _as_tensor(x, device)
+        return tensor if tensor.is_floating_point() else tensor.to(floatx)
+    return torch.as_tensor(x, dtype=floatx, device=device)
 
 
 def _normalize_axis(axis: int, ndim: int) -> int:

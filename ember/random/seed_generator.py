@@ -64,11 +64,13 @@ class SeedGenerator:
                 "Accepted arguments are `seed` and `name`."
             )
         self.name = name if name is not None else auto_name("SeedGenerator")
-        self._initial_seed = seed
+        if seed is not None and (
+            not isinstance(seed, numbers.Integral) or isinstance(seed, bool)
+        ):
+            raise ArgumentError("seed", "an integer or None", seed)
+        self._initial_seed = None if seed is None else int(seed)
         if seed is None:
             seed = make_default_seed()
-        if not isinstance(seed, numbers.Integral) or isinstance(seed, bool):
-            raise ArgumentError("seed", "an integer or None", seed)
         initial = torch.tensor(
             [_to_int32(int(seed)), 0], dtype=torch.int32, device="cpu"
         )

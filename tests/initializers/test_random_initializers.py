@@ -196,3 +196,12 @@ def test_variance_scaling_validates_arguments():
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match="seed"):
         initializers.RandomNormal(seed=seed)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("name", ALL_RANDOM, ids=ALL_RANDOM)
+def test_cuda_default_device(name):
+    with torch.device("cuda"):
+        values = getattr(initializers, name)(seed=1)((40, 50))
+    assert values.device.type == "cuda" and values.shape == (40, 50)

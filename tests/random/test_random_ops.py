@@ -215,6 +215,19 @@ def test_meta_default_device_gives_meta_placeholders():
     assert generator.state.tolist() == before  # shape inference draws no seed
 
 
+def test_real_draws_on_a_real_device_during_shape_inference(monkeypatch):
+    # Layers create weights on the CPU while ember infers shapes on meta: the
+    # initializers' draws there must be real values.
+    from ember.backend import symbolic
+
+    monkeypatch.setattr(symbolic._STATE, "meta_pass", True, raising=False)
+    assert symbolic.in_meta_pass()
+    with torch.device("cpu"):
+        values = random.uniform((50,), seed=1)
+    assert torch.equal(values, random.uniform((50,), seed=1))
+    assert float(values.std()) > 0.1
+
+
 def test_meta_inputs_give_meta_outputs():
     x = torch.empty(4, 5, device="meta")
     assert random.dropout(x, 0.5, seed=1).device.type == "meta"
@@ -227,3 +240,18 @@ def test_global_seed_generator_is_recreated_after_reset():
     a = random.normal((3,))
     b = random.normal((3,))
     assert not torch.equal(a, b)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_draws_follow_the_device_and_repeat():
+    with torch.device("cuda"):
+        for _, call in SHAPE_OPS:
+            first, second = call(random, 3), call(random, 3)
+            assert first.device.type == "cuda"
+            torch.testing.assert_close(first, second, rtol=0, atol=0)
+    x = torch.ones(64, 64, device="cuda")
+    for rate_seed in (None, 3, random.SeedGenerator(3)):
+        assert random.dropout(x, 0.5, seed=rate_seed).device.type == "cuda"
+    assert random.shuffle(x, seed=3).device.type == "cuda"
+    assert random.categorical(x, 4, seed=3).device.type == "cuda"

@@ -1,0 +1,2 @@
+"""Core layers: `Dense`, `EinsumDense`, `Embedding`, `Identity`, `Lambda`,
+`Masking`, `InputLayer`."""

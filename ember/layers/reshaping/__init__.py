@@ -1,0 +1,2 @@
+"""Layers that change the shape of their input: `Flatten`, `Reshape`, `Permute`,
+`RepeatVector`."""
