@@ -45,6 +45,8 @@ class FunctionOperation(Operation):
         self._init_operation(name or fn_name)
 
     def __call__(self, *args, **kwargs):
+        if not any_symbolic(args, kwargs):
+            return self.fn(*args, **kwargs)
         outputs = compute_output_spec(self.fn, args, kwargs)
         Node(self, args, kwargs, outputs)
         return outputs

@@ -75,8 +75,12 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
 
 @symbolic_op
 def top_k(x, k, sorted=True):
-    """The `k` largest entries along the last axis: `(values, indices)`."""
-    return torch.topk(tensor(x), k, dim=-1, sorted=sorted)
+    """The `k` largest entries along the last axis: `(values, indices)`.
+
+    Indices are `int32`, as Keras's symbolic shapes (and JAX) give them.
+    """
+    values, indices = torch.topk(tensor(x), k, dim=-1, sorted=sorted)
+    return torch.return_types.topk((values, indices.int()))
 
 
 @symbolic_op

@@ -59,7 +59,9 @@ def test_matches_keras(equation, output_shape, bias_axes, shape, activation):
 @pytest.mark.parametrize(
     "equation,output_shape,bias_axes,shape,activation", CASES.values(), ids=CASES.keys()
 )
-def test_symbolic_shape_matches_keras(equation, output_shape, bias_axes, shape, activation):
+def test_symbolic_shape_matches_keras(
+    equation, output_shape, bias_axes, shape, activation
+):
     kwargs = dict(equation=equation, output_shape=output_shape, bias_axes=bias_axes)
     layer = EinsumDense(**kwargs)
     ours = layer(Input(shape=shape[1:]))
@@ -82,7 +84,9 @@ def test_kernel_fans_follow_the_equation():
     # Glorot with fans from the equation: fan_in = 64 (c), fan_out = 4 * 16
     # (n, h), so std = sqrt(2 / 128); fans from the kernel shape alone would
     # give sqrt(2 / (256 + 1024)), three times smaller.
-    layer = EinsumDense("abc,cnh->abnh", (None, 4, 16), kernel_initializer="glorot_normal")
+    layer = EinsumDense(
+        "abc,cnh->abnh", (None, 4, 16), kernel_initializer="glorot_normal"
+    )
     layer.build((None, 3, 64))
     assert layer.kernel.std().item() == pytest.approx(np.sqrt(2 / 128), rel=0.1)
     theirs = keras.layers.EinsumDense(
