@@ -141,7 +141,10 @@ def gelu(x, approximate=False):
 
 @symbolic_op
 def celu(x, alpha=1.0):
-    """Continuously differentiable ELU: `max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))`."""
+    """Continuously differentiable ELU.
+
+    `max(x, 0) + min(0, alpha * (exp(x / alpha) - 1))`.
+    """
     return ops.celu(x, alpha=alpha)
 
 
@@ -339,8 +342,8 @@ def deserialize(config, custom_objects=None):
     """
     custom_objects = custom_objects or {}
     if isinstance(config, str):
-        found = custom_objects.get(config) or _BY_NAME.get(config) or _ALIASES.get(
-            config
+        found = (
+            custom_objects.get(config) or _BY_NAME.get(config) or _ALIASES.get(config)
         )
         if found is None:
             raise _unknown(config)

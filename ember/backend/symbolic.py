@@ -19,12 +19,27 @@ from ember.backend.variable import meta_like
 
 # Two stand-in sizes for unknown dimensions; dims that differ between the runs are None.
 _FILL_A, _FILL_B = 83, 89
-_STATE = threading.local()
+class CallState(threading.local):
+    """Per-thread state of layer calls, read on every call (so: plain attributes).
+
+    `meta_pass`: ember is running operations on meta tensors to infer shapes.
+    `training`: the `training` value of the enclosing layer call.
+    `depth`: how many layer calls are open. `loss_epoch`: bumped at each
+    outermost call; losses added in older epochs are stale.
+    """
+
+    meta_pass = False
+    training = None
+    depth = 0
+    loss_epoch = 0
+
+
+CALL_STATE = CallState()
 
 
 def in_meta_pass() -> bool:
     """True while ember runs an operation on meta tensors to infer shapes."""
-    return getattr(_STATE, "meta_pass", False)
+    return CALL_STATE.meta_pass
 
 
 class Operation:
@@ -152,8 +167,8 @@ def _run(fn, args, kwargs, fill, device):
 
 
 def _run_meta_or_eager(fn, args, kwargs, fill):
-    previous = in_meta_pass()
-    _STATE.meta_pass = True
+    previous = CALL_STATE.meta_pass
+    CALL_STATE.meta_pass = True
     try:
         return _run(fn, args, kwargs, fill, "meta")
     except (NotImplementedError, RuntimeError):
@@ -161,7 +176,7 @@ def _run_meta_or_eager(fn, args, kwargs, fill):
         # (`.item()`): fall back to real zeros on the CPU.
         pass
     finally:
-        _STATE.meta_pass = previous
+        CALL_STATE.meta_pass = previous
     return _run(fn, args, kwargs, fill, "cpu")
 
 

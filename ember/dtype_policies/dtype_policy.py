@@ -47,6 +47,7 @@ class DTypePolicy:
                 ) from None
             self._compute_dtype = self._variable_dtype = dtype
         self._name = name
+        self.torch_compute_dtype = dtypes.to_torch_dtype(self._compute_dtype)
 
     @property
     def name(self) -> str:

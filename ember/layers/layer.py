@@ -20,10 +20,10 @@ from ember.backend import dtypes, naming, tree
 from ember.backend.errors import ArgumentError, UnknownArgumentError
 from ember.backend.keras_tensor import KerasTensor, any_symbolic
 from ember.backend.symbolic import (
+    CALL_STATE,
     Node,
     Operation,
     compute_output_spec,
-    in_meta_pass,
     meta_weights,
 )
 from ember.backend.variable import Variable, make_variable
@@ -32,11 +32,7 @@ from ember.layers.input_spec import assert_input_compatibility
 
 # Keyword arguments every layer accepts besides its own.
 _BASE_KWARGS = ("input_shape", "input_dim", "batch_size", "batch_input_shape")
-_STATE = threading.local()  # call context: training flag, nesting depth, loss epoch
-
-
-def _context(name, default=None):
-    return getattr(_STATE, name, default)
+_STATE = CALL_STATE
 
 
 class Layer(torch.nn.Module, Operation):
@@ -72,6 +68,13 @@ class Layer(torch.nn.Module, Operation):
     torch.Size([2, 4])
     """
 
+    # Facts about `call`/`build`, read once per class by __init_subclass__.
+    _call_has_training = False
+    _call_has_mask = False
+    _call_training_default = None
+    _computes_masks = False
+    _build_params = ["input_shape"]
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if "__init__" in cls.__dict__:
@@ -80,6 +83,7 @@ class Layer(torch.nn.Module, Operation):
         params = inspect.signature(cls.call).parameters
         cls._call_has_training = "training" in params
         cls._call_has_mask = "mask" in params
+        cls._computes_masks = cls.compute_mask is not Layer.compute_mask
         cls._call_training_default = (
             params["training"].default
             if "training" in params
@@ -131,7 +135,7 @@ class Layer(torch.nn.Module, Operation):
         self.autocast = autocast
         self._trainable = trainable
         self.built = False
-        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
+        self.supports_masking = self._computes_masks
         self._input_spec = None
         self._trainable_variables = []
         self._non_trainable_variables = []
@@ -363,7 +367,7 @@ class Layer(torch.nn.Module, Operation):
     @property
     def losses(self) -> list:
         """Losses added in the last forward pass, plus weight regularization."""
-        current = _context("loss_epoch", 0)
+        current = _STATE.loss_epoch
         result = []
         for layer in self._flatten_layers():
             if isinstance(layer, Layer):
@@ -376,7 +380,7 @@ class Layer(torch.nn.Module, Operation):
 
     def add_loss(self, loss) -> None:
         """Adds a scalar loss (e.g. a regularization term) from inside `call`."""
-        current = _context("loss_epoch", 0)
+        current = _STATE.loss_epoch
         if self._loss_epoch != current:
             self._losses = []
             self._loss_epoch = current
@@ -421,16 +425,29 @@ class Layer(torch.nn.Module, Operation):
         return self._eager_call(args, kwargs)
 
     def _eager_call(self, args, kwargs):
-        args, kwargs = self._convert_inputs(args, kwargs)
+        state = _STATE
         first = args[0] if args else next(iter(kwargs.values()), None)
+        # The common case (one tensor of the compute dtype) skips conversion.
+        if (
+            kwargs
+            or len(args) != 1
+            or not isinstance(first, torch.Tensor)
+            or (
+                self.autocast
+                and first.dtype != self._dtype_policy.torch_compute_dtype
+                and first.is_floating_point()
+            )
+        ):
+            args, kwargs = self._convert_inputs(args, kwargs)
+            first = args[0] if args else next(iter(kwargs.values()), None)
         if not self.built:
             self._maybe_build(args, kwargs)
         if self._input_spec is not None and first is not None:
             assert_input_compatibility(self._input_spec, first, self.name)
 
         # Training: explicit argument > outer layer's call > torch's
-        # train()/eval() when the user set it > `call`'s default > False.
-        outer_training = _context("training")
+        # train()/eval() when the user set it > `call`'s default > None.
+        outer_training = state.training
         if self._call_has_training:
             training = kwargs.get("training")
             if training is None:
@@ -441,26 +458,28 @@ class Layer(torch.nn.Module, Operation):
                     training = self._call_training_default
                 kwargs["training"] = training
         else:
-            training = kwargs.pop("training", None) if "training" in kwargs else None
+            training = kwargs.pop("training", None) if kwargs else None
             if training is None:
                 training = outer_training
 
         previous_mask = kwargs.get("mask") if self._call_has_mask else None
         if previous_mask is None and first is not None:
             previous_mask = _get_mask(first)
-            if self._call_has_mask and previous_mask is not None:
+            if previous_mask is not None and self._call_has_mask:
                 kwargs["mask"] = previous_mask
 
-        depth = _context("depth", 0)
+        depth = state.depth
         if depth == 0:
-            _STATE.loss_epoch = _context("loss_epoch", 0) + 1
-        _STATE.depth, _STATE.training = depth + 1, training
+            state.loss_epoch += 1
+        state.depth, state.training = depth + 1, training
         try:
-            scope = meta_weights(self) if in_meta_pass() else contextlib.nullcontext()
-            with scope:
+            if state.meta_pass:
+                with meta_weights(self):
+                    outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            else:
                 outputs = torch.nn.Module.__call__(self, *args, **kwargs)
         finally:
-            _STATE.depth, _STATE.training = depth, outer_training
+            state.depth, state.training = depth, outer_training
 
         if self.activity_regularizer is not None:
             for out in tree.flatten(outputs):
@@ -468,21 +487,12 @@ class Layer(torch.nn.Module, Operation):
                     loss = self.activity_regularizer(out)
                     self.add_loss(loss / out.shape[0])
         if self.supports_masking and (
-            previous_mask is not None or type(self).compute_mask is not Layer.compute_mask
+            previous_mask is not None or self._computes_masks
         ):
             _set_masks(outputs, self.compute_mask(first, previous_mask))
         return outputs
 
     def _convert_inputs(self, args, kwargs):
-        # The common case (one tensor of the compute dtype) costs one check.
-        if (
-            len(args) == 1
-            and not kwargs
-            and isinstance(args[0], torch.Tensor)
-            and (not self.autocast or not args[0].is_floating_point()
-                 or args[0].dtype == dtypes.to_torch_dtype(self.compute_dtype))
-        ):
-            return args, kwargs
         convert = functools.partial(_convert_input, self)
         return tree.map_structure(convert, args), {
             k: (tree.map_structure(convert, v) if k not in ("training", "mask") else v)
@@ -633,6 +643,8 @@ def _is_plain(value) -> bool:
 
 
 def _get_mask(x):
+    if isinstance(x, torch.Tensor):
+        return getattr(x, "_keras_mask", None)
     if isinstance(x, (list, tuple)):
         masks = [getattr(t, "_keras_mask", None) for t in x]
         return None if all(m is None for m in masks) else masks

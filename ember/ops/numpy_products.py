@@ -8,7 +8,6 @@ from ember.backend.dtypes import to_torch_dtype
 from ember.backend.symbolic import symbolic_op
 from ember.ops._operands import promoted, tensor
 
-
 _INT8 = (torch.int8, np.dtype("int8"))
 
 

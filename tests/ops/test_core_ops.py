@@ -50,7 +50,8 @@ def test_shape_dtype_is_tensor():
 
 
 @pytest.mark.parametrize(
-    "value,dtype", [(X * 1e3, "int8"), (X * 1e5, "float16"), (-X, "uint8")],
+    "value,dtype",
+    [(X * 1e3, "int8"), (X * 1e5, "float16"), (-X, "uint8")],
     ids=["int8", "float16", "uint8"],
 )
 def test_saturate_cast_matches_keras(keras, same, value, dtype):
@@ -121,10 +122,14 @@ def test_associative_scan_matches_keras(keras, same):
 def test_scatter_and_scatter_update(keras, same):
     indices = np.array([[0, 1], [2, 0], [0, 1]])
     values = np.array([1.0, 2.0, 3.0], "float32")
-    same(ops.scatter(indices, values, (3, 2)), keras.ops.scatter(indices, values, (3, 2)))
+    same(
+        ops.scatter(indices, values, (3, 2)), keras.ops.scatter(indices, values, (3, 2))
+    )
     rows = np.array([[1], [3]])
     updates = np.ones((2, 3), "float32")
-    same(ops.scatter_update(X, rows, updates), keras.ops.scatter_update(X, rows, updates))
+    same(
+        ops.scatter_update(X, rows, updates), keras.ops.scatter_update(X, rows, updates)
+    )
     for reduction in ("add", "max", "min", "mul"):
         same(
             ops.scatter_update(X, rows, updates * 2, reduction=reduction),
@@ -141,7 +146,9 @@ def test_slice_and_slice_update(keras, same):
         keras.ops.slice(X, torch.tensor([1, 1]), torch.tensor([3, 2])),
     )
     updates = np.zeros((2, 2), "float32")
-    same(ops.slice_update(X, (2, 1), updates), keras.ops.slice_update(X, (2, 1), updates))
+    same(
+        ops.slice_update(X, (2, 1), updates), keras.ops.slice_update(X, (2, 1), updates)
+    )
 
 
 def test_unstack():

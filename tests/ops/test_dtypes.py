@@ -1,13 +1,13 @@
 """Dtype promotion: `result_type` and the dtypes ops return, against Keras 3."""
 
-import itertools
-
 import numpy as np
 import pytest
 import torch
 
 from ember import ops
 from ember.backend import config
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:keras")
 
 # 64-bit types are left out of the Keras comparisons: Keras's `result_type`
 # narrows them to 32 bits while its torch ops mostly keep them (see
@@ -49,9 +49,24 @@ def _tensor(dtype):
     return torch.ones((2, 2), dtype=getattr(torch, dtype))
 
 
-BINARY = ["add", "subtract", "multiply", "divide", "true_divide", "power", "mod",
-          "floor_divide", "maximum", "minimum", "arctan2", "equal", "less",
-          "logical_and", "matmul", "where"]
+BINARY = [
+    "add",
+    "subtract",
+    "multiply",
+    "divide",
+    "true_divide",
+    "power",
+    "mod",
+    "floor_divide",
+    "maximum",
+    "minimum",
+    "arctan2",
+    "equal",
+    "less",
+    "logical_and",
+    "matmul",
+    "where",
+]
 
 
 def _call(module, name, a, b):
@@ -90,8 +105,18 @@ def test_binary_op_dtypes_match_keras(keras, first):
 
 
 SCALARS = [1, 2.5, True]
-SCALAR_OPS = ["add", "multiply", "subtract", "divide", "power", "maximum",
-              "minimum", "where", "equal", "mod"]
+SCALAR_OPS = [
+    "add",
+    "multiply",
+    "subtract",
+    "divide",
+    "power",
+    "maximum",
+    "minimum",
+    "where",
+    "equal",
+    "mod",
+]
 
 
 def _narrowed_by_keras(name, args, expected):
@@ -110,10 +135,38 @@ def test_python_scalars_are_weak(keras, dtype):
     assert _mismatches(keras, SCALAR_OPS, cases, _narrowed_by_keras) == []
 
 
-UNARY = ["sqrt", "exp", "log", "sin", "tanh", "floor", "ceil", "round", "abs",
-         "square", "sign", "negative", "mean", "sum", "prod", "max", "argmax",
-         "cumsum", "var", "std", "all", "count_nonzero", "isnan", "trace",
-         "relu", "sigmoid", "softmax", "erf", "logsumexp", "norm"]
+UNARY = [
+    "sqrt",
+    "exp",
+    "log",
+    "sin",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "abs",
+    "square",
+    "sign",
+    "negative",
+    "mean",
+    "sum",
+    "prod",
+    "max",
+    "argmax",
+    "cumsum",
+    "var",
+    "std",
+    "all",
+    "count_nonzero",
+    "isnan",
+    "trace",
+    "relu",
+    "sigmoid",
+    "softmax",
+    "erf",
+    "logsumexp",
+    "norm",
+]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -146,18 +199,46 @@ def test_64_bit_types_are_kept():
 
 @pytest.mark.parametrize(
     "value",
-    [1, 2**40, 1.5, True, [1, 2], [1, 2.5], [[True, False]], [],
-     np.float64(2.0), np.int64(3), np.ones(2, "float64"), np.ones(2, "int8"),
-     np.ones(2, "uint8"), np.array(3, "int16")],
-    ids=["int", "big-int", "float", "bool", "int-list", "mixed-list", "bool-list",
-         "empty-list", "np-float64", "np-int64", "np-float64-array",
-         "np-int8-array", "np-uint8-array", "np-0d-int16"],
+    [
+        1,
+        2**40,
+        1.5,
+        True,
+        [1, 2],
+        [1, 2.5],
+        [[True, False]],
+        [],
+        np.float64(2.0),
+        np.int64(3),
+        np.ones(2, "float64"),
+        np.ones(2, "int8"),
+        np.ones(2, "uint8"),
+        np.array(3, "int16"),
+    ],
+    ids=[
+        "int",
+        "big-int",
+        "float",
+        "bool",
+        "int-list",
+        "mixed-list",
+        "bool-list",
+        "empty-list",
+        "np-float64",
+        "np-int64",
+        "np-float64-array",
+        "np-int8-array",
+        "np-uint8-array",
+        "np-0d-int16",
+    ],
 )
 def test_convert_to_tensor_dtypes(keras, value):
     ours = ops.convert_to_tensor(value)
     theirs = keras.ops.convert_to_tensor(value)
     assert ops.dtype(ours) == ops.dtype(theirs)
-    np.testing.assert_array_equal(ops.convert_to_numpy(ours), ops.convert_to_numpy(theirs))
+    np.testing.assert_array_equal(
+        ops.convert_to_numpy(ours), ops.convert_to_numpy(theirs)
+    )
 
 
 def test_convert_to_tensor_passes_tensors_through():

@@ -21,29 +21,44 @@ def case(name, *args, id=None, **kwargs):
 
 
 CASES = [
-    case("segment_sum", X, IDS), case("segment_sum", X, IDS, 4, id="segment_sum-n"),
-    case("segment_max", X, IDS), case("segment_max", X, IDS, num_segments=3,
-                                      id="segment_max-n"),
+    case("segment_sum", X, IDS),
+    case("segment_sum", X, IDS, 4, id="segment_sum-n"),
+    case("segment_max", X, IDS),
+    case("segment_max", X, IDS, num_segments=3, id="segment_max-n"),
     case("segment_sum", X, np.array([0, 1, 0, 5, -1]), 3, id="segment_sum-dropped"),
     case("in_top_k", np.array([0, 1, 2, 3, 0]), X, 2),
-    case("logsumexp", X), case("logsumexp", X, axis=1, keepdims=True, id="lse-axis"),
-    case("rsqrt", np.abs(X) + 0.1), case("erf", X), case("erfinv", np.tanh(X) * 0.9),
+    case("logsumexp", X),
+    case("logsumexp", X, axis=1, keepdims=True, id="lse-axis"),
+    case("rsqrt", np.abs(X) + 0.1),
+    case("erf", X),
+    case("erfinv", np.tanh(X) * 0.9),
     case("extract_sequences", SIGNAL, 4, 2),
-    case("fft", (X, X * 0.5)), case("fft2", (X, X * 0.5)), case("rfft", SIGNAL),
-    case("rfft", SIGNAL, 16, id="rfft-length"), case("irfft", (X, X * 0.5)),
-    case("norm", X), case("norm", X, axis=1, id="norm-axis"),
+    case("fft", (X, X * 0.5)),
+    case("fft2", (X, X * 0.5)),
+    case("rfft", SIGNAL),
+    case("rfft", SIGNAL, 16, id="rfft-length"),
+    case("irfft", (X, X * 0.5)),
+    case("norm", X),
+    case("norm", X, axis=1, id="norm-axis"),
     case("norm", X, ord=1, axis=0, keepdims=True, id="norm-l1"),
-    case("norm", X, ord="fro", id="norm-fro"), case("norm", X, ord="nuc", id="norm-nuc"),
+    case("norm", X, ord="fro", id="norm-fro"),
+    case("norm", X, ord="nuc", id="norm-nuc"),
     case("norm", X, ord=np.inf, axis=1, id="norm-inf"),
     case("norm", np.arange(6, dtype="int32"), id="norm-int"),
-    case("inv", A), case("inv", BATCH, id="inv-batch"), case("det", A),
-    case("det", BATCH, id="det-batch"), case("solve", A, B),
+    case("inv", A),
+    case("inv", BATCH, id="inv-batch"),
+    case("det", A),
+    case("det", BATCH, id="det-batch"),
+    case("solve", A, B),
     case("solve_triangular", np.tril(A), B, lower=True),
     case("solve_triangular", np.triu(A), B[:, 0], id="solve_triangular-vector"),
-    case("cholesky", SPD), case("cholesky", SPD, upper=True, id="cholesky-upper"),
-    case("svd", A, compute_uv=False, id="svd-values"), case("eigh", SPD),
+    case("cholesky", SPD),
+    case("cholesky", SPD, upper=True, id="cholesky-upper"),
+    case("svd", A, compute_uv=False, id="svd-values"),
+    case("eigh", SPD),
     case("lstsq", X, RNG.standard_normal((5, 2)).astype("float32")),
-    case("pinv", X), case("matrix_rank", X),
+    case("pinv", X),
+    case("matrix_rank", X),
 ]
 
 
@@ -87,7 +102,9 @@ def test_eig_and_lu_factor():
 def test_cholesky_inverse():
     factor = ops.cholesky(SPD)
     expected = np.linalg.inv(SPD)
-    np.testing.assert_allclose(ops.cholesky_inverse(factor).numpy(), expected, atol=1e-4)
+    np.testing.assert_allclose(
+        ops.cholesky_inverse(factor).numpy(), expected, atol=1e-4
+    )
 
 
 def test_segment_max_empty_segment_is_minus_inf():

@@ -15,11 +15,33 @@ LABELS = RNG.integers(0, 5, 4)
 BINARY = (RNG.random((4, 5)) > 0.5).astype("float32")
 
 ACTIVATIONS = [
-    "relu", "relu6", "sigmoid", "softplus", "softsign", "silu", "swish",
-    "log_sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "selu", "tanh_shrink",
-    "hard_tanh", "sparse_sigmoid", "sparse_plus", "leaky_relu", "elu", "celu",
-    "gelu", "glu", "soft_shrink", "hard_shrink", "squareplus", "softmax",
-    "log_softmax", "sparsemax",
+    "relu",
+    "relu6",
+    "sigmoid",
+    "softplus",
+    "softsign",
+    "silu",
+    "swish",
+    "log_sigmoid",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "selu",
+    "tanh_shrink",
+    "hard_tanh",
+    "sparse_sigmoid",
+    "sparse_plus",
+    "leaky_relu",
+    "elu",
+    "celu",
+    "gelu",
+    "glu",
+    "soft_shrink",
+    "hard_shrink",
+    "squareplus",
+    "softmax",
+    "log_softmax",
+    "sparsemax",
 ]
 
 
@@ -51,27 +73,57 @@ CASES += [
     case("binary_crossentropy", BINARY, PROBS),
     case("binary_crossentropy", BINARY, X[:, :5], from_logits=True, id="bce-logits"),
     case("categorical_crossentropy", ONE_HOT, PROBS),
-    case("categorical_crossentropy", ONE_HOT, X[:, :5], from_logits=True,
-         id="cce-logits"),
+    case(
+        "categorical_crossentropy", ONE_HOT, X[:, :5], from_logits=True, id="cce-logits"
+    ),
     case("categorical_crossentropy", ONE_HOT.T, PROBS.T, axis=0, id="cce-axis0"),
     case("sparse_categorical_crossentropy", LABELS, PROBS),
-    case("sparse_categorical_crossentropy", LABELS[:, None], X[:, :5],
-         from_logits=True, id="scce-logits-column"),
-    case("sparse_categorical_crossentropy", LABELS[:3], PROBS[:3].T, axis=0,
-         id="scce-axis0"),
+    case(
+        "sparse_categorical_crossentropy",
+        LABELS[:, None],
+        X[:, :5],
+        from_logits=True,
+        id="scce-logits-column",
+    ),
+    case(
+        "sparse_categorical_crossentropy",
+        LABELS[:3],
+        PROBS[:3].T,
+        axis=0,
+        id="scce-axis0",
+    ),
     case("moments", T3, (0, 1)),
     case("moments", T3, [2], keepdims=True, id="moments-keepdims"),
-    case("normalize", X), case("normalize", X, axis=0, order=1, id="normalize-l1"),
-    case("batch_normalization", T3, T3.mean((0, 1)), T3.var((0, 1)), axis=-1,
-         offset=np.ones(4, "float32"), scale=np.full(4, 2.0, "float32")),
-    case("batch_normalization", T3, T3.mean((0, 2)), T3.var((0, 2)), axis=1,
-         id="batch_normalization-axis1"),
-    case("layer_normalization", T3), case("layer_normalization", T3,
-                                          np.ones(4, "float32"), np.zeros(4, "float32"),
-                                          id="layer_normalization-gamma-beta"),
+    case("normalize", X),
+    case("normalize", X, axis=0, order=1, id="normalize-l1"),
+    case(
+        "batch_normalization",
+        T3,
+        T3.mean((0, 1)),
+        T3.var((0, 1)),
+        axis=-1,
+        offset=np.ones(4, "float32"),
+        scale=np.full(4, 2.0, "float32"),
+    ),
+    case(
+        "batch_normalization",
+        T3,
+        T3.mean((0, 2)),
+        T3.var((0, 2)),
+        axis=1,
+        id="batch_normalization-axis1",
+    ),
+    case("layer_normalization", T3),
+    case(
+        "layer_normalization",
+        T3,
+        np.ones(4, "float32"),
+        np.zeros(4, "float32"),
+        id="layer_normalization-gamma-beta",
+    ),
     case("layer_normalization", T3, axis=(1, 2), id="layer_normalization-axes"),
-    case("rms_normalization", T3), case("rms_normalization", T3,
-                                        np.full(4, 2.0, "float32"), id="rms-scale"),
+    case("rms_normalization", T3),
+    case("rms_normalization", T3, np.full(4, 2.0, "float32"), id="rms-scale"),
     case("psnr", PROBS, PROBS * 0.9, 1.0),
 ]
 
@@ -139,7 +191,9 @@ def test_one_hot_negative_ids_give_zero_rows():
 
 def test_crossentropy_clips_probabilities():
     eps = 1e-7
-    loss = ops.binary_crossentropy(np.array([1.0], "float32"), np.array([0.0], "float32"))
+    loss = ops.binary_crossentropy(
+        np.array([1.0], "float32"), np.array([0.0], "float32")
+    )
     np.testing.assert_allclose(ops.convert_to_numpy(loss), [-np.log(eps)], rtol=1e-3)
 
 

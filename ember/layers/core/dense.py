@@ -74,7 +74,8 @@ class Dense(Layer):
             raise ArgumentError("units", "a positive integer", units)
         if quantization_config is not None:
             raise ArgumentError(
-                "quantization_config", "None (ember does not quantize Dense)",
+                "quantization_config",
+                "None (ember does not quantize Dense)",
                 quantization_config,
             )
         self.units = int(units)

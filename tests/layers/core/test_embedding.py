@@ -127,7 +127,9 @@ def test_bad_dims_are_refused(kwargs, name):
 
 def test_out_of_range_index_names_layer_and_range():
     layer = Embedding(4, 2, name="words")
-    with pytest.raises(IndexError, match=r"'words'.*\[1, 4\].*`input_dim` is 4.*\[0, 3\]"):
+    with pytest.raises(
+        IndexError, match=r"'words'.*\[1, 4\].*`input_dim` is 4.*\[0, 3\]"
+    ):
         layer(torch.tensor([[1, 4]]))
 
 
