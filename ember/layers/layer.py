@@ -510,7 +510,7 @@ class Layer(torch.nn.Module, Operation):
         Node(self, args, kwargs, outputs)
         return outputs
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, previous_mask=None):
         """The output mask; by default the input mask passes through."""
         return previous_mask
 
@@ -563,6 +563,12 @@ class Layer(torch.nn.Module, Operation):
                 "registered_name": None,
             },
         }
+        if self.activity_regularizer is not None:
+            from ember import regularizers
+
+            config["activity_regularizer"] = regularizers.serialize(
+                self.activity_regularizer
+            )
         own_init = type(self).__init__
         if own_init is not Layer.__init__ and type(self).get_config is Layer.get_config:
             auto = getattr(self, "_auto_config", None)

@@ -98,7 +98,7 @@ class Functional(Model):
             self._outputs_struct, [values[id(x)] for x in self._outputs]
         )
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, previous_mask=None):
         # Output masks are attached to the output tensors by the layers.
         return None
 

@@ -1,5 +1,7 @@
 """Argument handling shared by the ops: tensors, weak Python scalars, axes."""
 
+import functools
+
 import torch
 
 from ember.backend import config
@@ -37,10 +39,15 @@ def weak_dtype(x):
     dtype = getattr(x, "dtype", None)
     if dtype is None:
         return standardize_dtype(_to_tensor(x).dtype)
-    return standardize_dtype(dtype)
+    return dtype
 
 
-def _scalar_for(value, other: torch.Tensor):
+@functools.lru_cache(maxsize=4096)
+def _promoted_dtype(kinds, floatx):
+    return to_torch_dtype(promote_types(*kinds))
+
+
+def scalar_for(value, other: torch.Tensor):
     """A Python scalar meeting tensor `other`, as Keras promotes it.
 
     Kept as a Python number where torch's own scalar promotion agrees with
@@ -70,9 +77,9 @@ def pair(x1, x2, scalars_ok=True):
         else:
             x1, t1 = _to_tensor(x1), True
     if not t1:
-        x1 = _scalar_for(x1, x2) if is_python_scalar(x1) else tensor(x1, like=x2)
+        x1 = scalar_for(x1, x2) if is_python_scalar(x1) else tensor(x1, like=x2)
     if not t2:
-        x2 = _scalar_for(x2, x1) if is_python_scalar(x2) else tensor(x2, like=x1)
+        x2 = scalar_for(x2, x1) if is_python_scalar(x2) else tensor(x2, like=x1)
     if not scalars_ok:
         if not isinstance(x1, torch.Tensor):
             x1 = torch.tensor(x1, dtype=_scalar_dtype(x1, x2), device="cpu")
@@ -93,9 +100,17 @@ def _scalar_dtype(value, other):
 def promoted(*values, extra=()):
     """Tensors of `values` cast to their Keras-promoted dtype (with `extra` types).
 
-    Returns `(tensors, dtype_name)`.
+    Returns `(tensors, torch_dtype)`.
     """
-    dtype = promote_types(*(weak_dtype(v) for v in values), *extra)
+    first = values[0]
+    if not extra and isinstance(first, torch.Tensor):
+        same = all(
+            isinstance(v, torch.Tensor) and v.dtype == first.dtype for v in values
+        )
+        if same:
+            return list(values), first.dtype
+    kinds = tuple(weak_dtype(v) for v in values) + tuple(extra)
+    dtype = _promoted_dtype(kinds, config.floatx())
     like = next((v for v in values if isinstance(v, torch.Tensor)), None)
     return [tensor(v, dtype, like=like) for v in values], dtype
 

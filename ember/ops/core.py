@@ -49,6 +49,9 @@ def _to_tensor(x, dtype=None, device=None) -> torch.Tensor:
         )
     if dtype is None:
         dtype = standardize_dtype(array.dtype)
+    if not array.flags.writeable:
+        # torch would share the read-only buffer (and warn): copy it instead.
+        array = array.copy()
     return torch.as_tensor(array, dtype=to_torch_dtype(dtype), device=device)
 
 

@@ -4,7 +4,7 @@ import torch
 
 from ember.backend.dtypes import to_torch_dtype
 from ember.backend.symbolic import symbolic_op
-from ember.ops._operands import pair, promoted, tensor, to_float
+from ember.ops._operands import pair, promoted, scalar_for, tensor, to_float
 from ember.ops.dtypes import promote_types
 
 # --- Arithmetic ------------------------------------------------------------
@@ -71,15 +71,15 @@ def floor_divide(x1, x2):
 def mod(x1, x2):
     """Returns the element-wise remainder of division (sign of the divisor)."""
     x1, x2 = pair(x1, x2)
-    if promote_types(_kind(x1), _kind(x2)) == "bool":
-        x1, x2 = tensor(x1, "int32"), tensor(x2, "int32")
+    if _is_bool(x1) and _is_bool(x2):
+        x1, x2 = tensor(x1, torch.int32), tensor(x2, torch.int32)
     return x1 % x2
 
 
-def _kind(x):
+def _is_bool(x) -> bool:
     if isinstance(x, torch.Tensor):
-        return x.dtype
-    return type(x) if type(x) in (int, float) else "bool"
+        return x.dtype == torch.bool
+    return isinstance(x, bool)
 
 
 @symbolic_op
@@ -130,18 +130,30 @@ def sign(x):
     return torch.sign(tensor(x))
 
 
+def _is_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _extremum(x1, x2, torch_fn, bound):
+    for value, other in ((x1, x2), (x2, x1)):
+        if _is_number(other) and not _is_number(value):
+            # A Python number bound is a clamp: no 0-d tensor to build.
+            (value,), _ = promoted(value, extra=(type(other),))
+            return torch.clamp(value, **{bound: other})
+    (x1, x2), _ = promoted(x1, x2)
+    return torch_fn(x1, x2)
+
+
 @symbolic_op
 def maximum(x1, x2):
     """Element-wise maximum of array elements."""
-    (x1, x2), _ = promoted(x1, x2)
-    return torch.maximum(x1, x2)
+    return _extremum(x1, x2, torch.maximum, "min")
 
 
 @symbolic_op
 def minimum(x1, x2):
     """Element-wise minimum of array elements."""
-    (x1, x2), _ = promoted(x1, x2)
-    return torch.minimum(x1, x2)
+    return _extremum(x1, x2, torch.minimum, "max")
 
 
 @symbolic_op
@@ -150,9 +162,15 @@ def clip(x, x_min, x_max):
     x = tensor(x)
     if x.dtype == torch.bool:
         x = x.int()
-    x_min = tensor(x_min, like=x) if x_min is not None else None
-    x_max = tensor(x_max, like=x) if x_max is not None else None
-    return torch.clip(x, x_min, x_max)
+    bounds = (x_min, x_max)
+    if not all(b is None or _is_weak_number(b, x) for b in bounds):
+        bounds = [None if b is None else tensor(b, like=x) for b in bounds]
+    return torch.clip(x, *bounds)
+
+
+def _is_weak_number(value, x) -> bool:
+    """Whether torch promotes Python number `value` with `x` as Keras does."""
+    return _is_number(value) and not isinstance(scalar_for(value, x), torch.Tensor)
 
 
 @symbolic_op
@@ -162,7 +180,7 @@ def where(condition, x1=None, x2=None):
     With only `condition`, returns the indices of its true elements as a tensor
     of shape `(rank, count)`.
     """
-    condition = tensor(condition, "bool")
+    condition = tensor(condition, torch.bool)
     if x1 is None and x2 is None:
         return torch.stack(torch.where(condition), dim=0)
     if x1 is None or x2 is None:
@@ -170,7 +188,7 @@ def where(condition, x1=None, x2=None):
             "`x1` and `x2` must be given together or not at all. "
             f"Received: x1={x1!r}, x2={x2!r}."
         )
-    x1, x2 = pair(x1, x2, scalars_ok=False)
+    x1, x2 = pair(x1, x2)
     return torch.where(condition, x1, x2)
 
 
@@ -229,7 +247,7 @@ def greater_equal(x1, x2):
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Returns whether two tensors are element-wise almost equal."""
     (x1, x2), dtype = promoted(x1, x2)
-    if "float" in dtype or "complex" in dtype:
+    if dtype.is_floating_point or dtype.is_complex:
         return torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return torch.eq(x1, x2)
 

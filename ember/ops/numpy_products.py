@@ -8,14 +8,16 @@ from ember.backend.dtypes import to_torch_dtype
 from ember.backend.symbolic import symbolic_op
 from ember.ops._operands import promoted, tensor
 
-_INT8 = (torch.int8, np.dtype("int8"))
+
+def _is_int8(x):
+    dtype = getattr(x, "dtype", None)
+    return dtype == torch.int8 or (isinstance(dtype, np.dtype) and dtype == np.int8)
 
 
 def _product_dtypes(x1, x2):
     """Operands in a dtype torch can multiply, and the dtype Keras returns."""
-    both_int8 = all(getattr(x, "dtype", None) in _INT8 for x in (x1, x2))
-    (x1, x2), name = promoted(x1, x2)
-    out = to_torch_dtype(name)
+    both_int8 = _is_int8(x1) and _is_int8(x2)
+    (x1, x2), out = promoted(x1, x2)
     if both_int8:
         # int8 products accumulate in int32 so they do not overflow.
         out = torch.int32
@@ -25,14 +27,20 @@ def _product_dtypes(x1, x2):
         compute = to_torch_dtype(config.floatx())
     else:
         compute = out
-    return x1.to(compute), x2.to(compute), out
+    if compute != out:
+        x1, x2 = x1.to(compute), x2.to(compute)
+    return x1, x2, out
+
+
+def _cast(x, dtype):
+    return x if x.dtype == dtype else x.to(dtype)
 
 
 @symbolic_op
 def matmul(x1, x2):
     """Matrix product of two tensors (batched over leading axes)."""
     x1, x2, out = _product_dtypes(x1, x2)
-    return torch.matmul(x1, x2).to(out)
+    return _cast(torch.matmul(x1, x2), out)
 
 
 @symbolic_op
@@ -49,21 +57,21 @@ def dot(x1, x2):
         result = torch.matmul(x1, x2)
     else:
         result = torch.tensordot(x1, x2, dims=([-1], [-2]))
-    return result.to(out)
+    return _cast(result, out)
 
 
 @symbolic_op
 def vdot(x1, x2):
     """Dot product of two flattened tensors (conjugating the first)."""
     x1, x2, out = _product_dtypes(x1, x2)
-    return torch.vdot(x1.reshape(-1), x2.reshape(-1)).to(out)
+    return _cast(torch.vdot(x1.reshape(-1), x2.reshape(-1)), out)
 
 
 @symbolic_op
 def inner(x1, x2):
     """Inner product over the last axes of two tensors."""
     x1, x2, out = _product_dtypes(x1, x2)
-    return torch.inner(x1, x2).to(out)
+    return _cast(torch.inner(x1, x2), out)
 
 
 @symbolic_op
@@ -92,14 +100,14 @@ def tensordot(x1, x2, axes=2):
         first = [first] if isinstance(first, int) else list(first)
         second = [second] if isinstance(second, int) else list(second)
         axes = (first, second)
-    return torch.tensordot(x1, x2, dims=axes).to(out)
+    return _cast(torch.tensordot(x1, x2, dims=axes), out)
 
 
 @symbolic_op
 def einsum(subscripts, *operands, **kwargs):
     """Evaluates the Einstein summation convention on the operands."""
-    tensors, name = promoted(*operands)
-    if name == "int8":
+    tensors, dtype = promoted(*operands)
+    if dtype == torch.int8:
         # As matmul: int8 operands accumulate in int32.
         tensors = [t.to(torch.int32) for t in tensors]
     return torch.einsum(subscripts, *tensors)

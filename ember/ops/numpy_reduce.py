@@ -18,8 +18,10 @@ def _empty_axis(axis) -> bool:
 
 
 def _dims(axis, x):
-    """`axis` in torch's form: None, or a tuple of ints (empty tuples excluded)."""
-    return None if axis is None else axes(axis, x.ndim)
+    """`axis` in torch's form: None, an int or a tuple (torch checks the range)."""
+    if axis is None or isinstance(axis, int):
+        return axis
+    return tuple(int(a) for a in axis)
 
 
 @symbolic_op
@@ -28,8 +30,9 @@ def sum(x, axis=None, keepdims=False):
     x = tensor(x)
     if _empty_axis(axis):
         return x
-    dtype = torch.int32 if x.dtype in _SMALL_INTS else x.dtype
-    return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims, dtype=dtype)
+    if x.dtype in _SMALL_INTS:
+        return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims, dtype=torch.int32)
+    return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims)
 
 
 @symbolic_op
@@ -56,9 +59,12 @@ def mean(x, axis=None, keepdims=False):
     x = tensor(x)
     if _empty_axis(axis):
         return x
-    if not (x.dtype.is_floating_point or x.dtype.is_complex):
-        x = x.to(to_torch_dtype(promote_types(x.dtype, "float32")))
-    return torch.mean(x, dim=_dims(axis, x), keepdim=keepdims)
+    if x.dtype in (torch.float32, torch.float64):
+        return torch.mean(x, dim=_dims(axis, x), keepdim=keepdims)
+    # Integers give floats; half precision accumulates in float32.
+    compute = to_torch_dtype(promote_types(x.dtype, "float32"))
+    out = compute if not x.dtype.is_floating_point else x.dtype
+    return torch.mean(x.to(compute), dim=_dims(axis, x), keepdim=keepdims).to(out)
 
 
 def _extreme(x, axis, keepdims, initial, reduce, combine, name):

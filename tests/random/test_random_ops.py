@@ -220,7 +220,7 @@ def test_real_draws_on_a_real_device_during_shape_inference(monkeypatch):
     # initializers' draws there must be real values.
     from ember.backend import symbolic
 
-    monkeypatch.setattr(symbolic._STATE, "meta_pass", True, raising=False)
+    monkeypatch.setattr(symbolic.CALL_STATE, "meta_pass", True)
     assert symbolic.in_meta_pass()
     with torch.device("cpu"):
         values = random.uniform((50,), seed=1)

@@ -97,6 +97,14 @@ class EinsumDense(Layer):
         self.equation = equation
         if isinstance(output_shape, int):
             output_shape = (output_shape,)
+        if not isinstance(output_shape, (tuple, list)) or not all(
+            d is None or (isinstance(d, int) and d > 0) for d in output_shape
+        ):
+            raise ArgumentError(
+                "output_shape",
+                "a positive integer, or a tuple of positive integers and None",
+                output_shape,
+            )
         self.partial_output_shape = tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)

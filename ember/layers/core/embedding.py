@@ -15,7 +15,6 @@ class Embedding(Layer):
     """Looks up a dense vector for each integer index: `embeddings[inputs]`.
 
     For example `[[4], [20]]` becomes `[[embeddings[4]], [embeddings[20]]]`.
-    The layer can only be the first layer of a model, after its input.
     Floating-point inputs are truncated to integers.
 
     Args:
@@ -120,7 +119,7 @@ class Embedding(Layer):
         compute = dtypes.to_torch_dtype(self.compute_dtype)
         return outputs if outputs.dtype == compute else outputs.to(compute)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
         return inputs != 0

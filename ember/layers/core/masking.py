@@ -48,7 +48,7 @@ class Masking(Layer):
         keep = self._keep(inputs).unsqueeze(-1)
         return torch.where(keep, inputs, 0)
 
-    def compute_mask(self, inputs, previous_mask):
+    def compute_mask(self, inputs, mask=None):
         return self._keep(inputs)
 
     def get_config(self) -> dict:

@@ -1,5 +1,7 @@
 """`Permute`: reorders the axes of its input, the batch axis excluded."""
 
+import numbers
+
 from ember.backend.errors import ArgumentError
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
@@ -35,7 +37,10 @@ class Permute(Layer):
         super().__init__(**kwargs)
         try:
             dims = tuple(dims)
-            valid = sorted(dims) == list(range(1, len(dims) + 1))
+            valid = all(
+                isinstance(d, numbers.Integral) and not isinstance(d, bool)
+                for d in dims
+            ) and sorted(dims) == list(range(1, len(dims) + 1))
         except TypeError:
             valid = False
         if not valid:
@@ -45,7 +50,7 @@ class Permute(Layer):
                 "excluded), e.g. (2, 1)",
                 dims,
             )
-        self.dims = dims
+        self.dims = tuple(int(d) for d in dims)
         self.input_spec = InputSpec(ndim=len(dims) + 1)
 
     def call(self, inputs):

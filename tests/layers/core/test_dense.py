@@ -1,11 +1,17 @@
 """`Dense` against real Keras 3 and by hand: values, shapes, config, grads, errors."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 import torch
 
 from ember.layers.core.dense import Dense
+from ember.layers.core.embedding import Embedding
 from ember.layers.core.input_layer import Input
+from ember.layers.regularization.dropout import Dropout
+from ember.layers.reshaping.flatten import Flatten
+from ember.models import Model
 
 keras = pytest.importorskip("keras")
 
@@ -34,6 +40,28 @@ def test_matches_keras(activation, use_bias, shape):
     ours.build(shape)
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(_np(ours(x)), expected, atol=1e-5)
+
+
+# Keras warns that Flatten drops the Embedding's mask (ember drops it silently).
+@pytest.mark.filterwarnings("ignore:.*does not support masking:UserWarning")
+def test_functional_model_of_core_layers_matches_keras():
+    def build(layers, input_fn, model_cls):
+        inputs = input_fn(shape=(6,), dtype="int32")
+        h = layers.Embedding(10, 3, mask_zero=True)(inputs)
+        h = layers.Dense(5, activation="relu")(h)
+        h = layers.Dropout(0.5)(h)
+        h = layers.Flatten()(h)
+        return model_cls(inputs, layers.Dense(2, activation="softmax")(h))
+
+    mine = SimpleNamespace(
+        Embedding=Embedding, Dense=Dense, Dropout=Dropout, Flatten=Flatten
+    )
+    ours = build(mine, Input, Model)
+    theirs = build(keras.layers, keras.Input, keras.Model)
+    ours.set_weights(theirs.get_weights())
+    x = np.random.randint(0, 10, size=(4, 6))
+    np.testing.assert_allclose(_np(ours(x)), _np(theirs(x)), atol=1e-6)
+    assert not torch.equal(ours(x), ours(x, training=True))  # dropout active
 
 
 def test_hand_computed():

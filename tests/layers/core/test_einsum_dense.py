@@ -164,3 +164,9 @@ def test_errors_explain(kwargs, shape, match):
     with pytest.raises(ValueError, match=match):
         layer = EinsumDense(**kwargs)
         layer.build(shape)
+
+
+@pytest.mark.parametrize("output_shape", [None, 2.5, (4, "a"), (0,)], ids=str)
+def test_bad_output_shape_is_refused(output_shape):
+    with pytest.raises(ValueError, match="`output_shape` of `EinsumDense`"):
+        EinsumDense("ab,bc->ac", output_shape)

@@ -37,8 +37,12 @@ def test_matches_keras(x, mask_zero):
     their_mask = theirs.compute_mask(x)
     if mask_zero:
         np.testing.assert_array_equal(_np(out._keras_mask), _np(their_mask))
+        np.testing.assert_array_equal(
+            _np(ours.compute_mask(torch.as_tensor(x))), _np(their_mask)
+        )
     else:
         assert their_mask is None and getattr(out, "_keras_mask", None) is None
+        assert ours.compute_mask(torch.as_tensor(x)) is None
 
 
 def test_hand_computed():

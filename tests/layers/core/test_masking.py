@@ -40,7 +40,7 @@ def test_outputs_and_mask_match_keras(mask_value, shape):
     np.testing.assert_array_equal(_np(out), _np(expected))
     np.testing.assert_array_equal(_np(out._keras_mask), _np(expected._keras_mask))
     np.testing.assert_array_equal(
-        _np(Masking(mask_value=mask_value).compute_mask(torch.as_tensor(x), None)),
+        _np(Masking(mask_value=mask_value).compute_mask(torch.as_tensor(x))),
         _np(theirs.compute_mask(x)),
     )
 

@@ -40,7 +40,7 @@ def test_get_config_matches_keras_and_round_trips():
     assert Permute.from_config(config).get_config() == config
 
 
-@pytest.mark.parametrize("dims", [(0, 1), (1, 1), (1, 3), 5], ids=str)
+@pytest.mark.parametrize("dims", [(0, 1), (1, 1), (1, 3), (1.0, 2.0), 5], ids=str)
 def test_bad_dims_are_refused(dims):
     with pytest.raises(ValueError, match="`dims` of `Permute`"):
         Permute(dims)

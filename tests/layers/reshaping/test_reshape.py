@@ -39,7 +39,13 @@ def test_empty_batch():
 
 @pytest.mark.parametrize(
     "shape,target",
-    [((12,), (3, 4)), ((12,), (-1, 2)), ((None, 3), (-1,)), ((None, 4), (-1, 2, 2))],
+    [
+        ((12,), (3, 4)),
+        ((12,), (-1, 2)),
+        ((None, 3), (-1,)),
+        ((None, 4), (-1, 2, 2)),
+        ((None, 3), (2, -1)),  # unknown sizes need not divide by 2
+    ],
     ids=str,
 )
 def test_symbolic_shape_matches_keras(shape, target):
