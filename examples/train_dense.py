@@ -18,13 +18,13 @@ def make_spirals(n_per_class=500, seed=0):
     rng = np.random.default_rng(seed)
     t = np.sqrt(rng.uniform(0.05, 1.0, n_per_class)) * 3 * np.pi
     arm = np.stack([t * np.cos(t), t * np.sin(t)], axis=1) / (3 * np.pi)
-    x = np.concatenate([arm, -arm]) + rng.normal(0, 0.02, (2 * n_per_class, 2))
+    x = np.concatenate([arm, -arm]) + rng.normal(0, 0.06, (2 * n_per_class, 2))
     y = np.concatenate([np.zeros(n_per_class), np.ones(n_per_class)])
     order = rng.permutation(len(x))
     return x[order].astype("float32"), y[order].astype("int64")
 
 
-def main(epochs=60, batch_size=32):
+def main(epochs=30, batch_size=32):
     keras.utils.set_random_seed(1337)
     x, y = make_spirals()
     split = int(0.8 * len(x))
@@ -54,8 +54,8 @@ def main(epochs=60, batch_size=32):
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            total += float(loss) * len(index)
-        if epoch % 10 == 0 or epoch == 1:
+            total += loss.item() * len(index)
+        if epoch % 5 == 0 or epoch == 1:
             with torch.no_grad():
                 predicted = model(torch.from_numpy(x_val)).argmax(dim=1).numpy()
             accuracy = float((predicted == y_val).mean())

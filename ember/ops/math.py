@@ -200,3 +200,18 @@ def rfft(x, fft_length=None):
 def irfft(x, fft_length=None):
     """Inverse of `rfft` for `x = (real, imag)`; returns a real tensor."""
     return torch.fft.irfft(_complex(x), n=fft_length, dim=-1)
+
+
+@symbolic_op
+def cdist(x, y):
+    """Euclidean distances between the rows of `x` and `y` (batched)."""
+    x, y = to_float(tensor(x)), to_float(tensor(y, like=x))
+    if x.ndim < 2 or y.ndim < 2:
+        raise ValueError("`cdist` inputs must have rank 2 or more.")
+    if x.shape[-1] != y.shape[-1]:
+        raise ValueError(
+            "The last axes of the `cdist` inputs must match. Received: "
+            f"{tuple(x.shape)} and {tuple(y.shape)}."
+        )
+    diff = x.unsqueeze(-2) - y.unsqueeze(-3)
+    return torch.sqrt(torch.sum(diff * diff, dim=-1))

@@ -143,3 +143,57 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
 def array(x, dtype=None):
     """Creates a tensor from `x` (as `convert_to_tensor`)."""
     return tensor(x, dtype)
+
+
+def _log_samples(start, stop, num, endpoint, dtype, axis, to_exponent):
+    if dtype is None:
+        dtype = promote_types(weak_dtype(start), weak_dtype(stop), float)
+    exponents = linspace(
+        to_exponent(start),
+        to_exponent(stop),
+        num,
+        endpoint=endpoint,
+        axis=axis,
+        dtype=torch.float64,
+    )
+    return exponents, to_torch_dtype(dtype)
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10, dtype=None, axis=0):
+    """Returns `num` numbers spaced evenly on a log scale: `base**linspace(...)`."""
+    exponents, out = _log_samples(
+        start, stop, num, endpoint, dtype, axis, lambda v: tensor(v, torch.float64)
+    )
+    return torch.pow(base, exponents).to(out)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Returns `num` numbers spaced evenly on a log scale from `start` to `stop`."""
+    start_t, stop_t = tensor(start, torch.float64), tensor(stop, torch.float64)
+    exponents, out = _log_samples(
+        start,
+        stop,
+        num,
+        endpoint,
+        dtype,
+        axis,
+        lambda v: torch.log10(torch.abs(tensor(v, torch.float64))),
+    )
+    sign = torch.sign(start_t)
+    if start_t.ndim:
+        sign = torch.movedim(sign.unsqueeze(0), 0, axis)
+    samples = sign * torch.pow(10.0, exponents)
+    if endpoint and num > 1:
+        # Exact end points, as NumPy gives them.
+        first = [slice(None)] * samples.ndim
+        last = [slice(None)] * samples.ndim
+        first[axis], last[axis] = 0, -1
+        samples[tuple(first)] = start_t
+        samples[tuple(last)] = stop_t
+    return samples.to(out)
+
+
+@symbolic_op
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns are powers of the 1-D input `x`."""
+    return torch.vander(tensor(x), N=N, increasing=increasing)

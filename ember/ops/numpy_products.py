@@ -159,3 +159,12 @@ def trace(x, offset=0, axis1=0, axis2=1):
         dtype = torch.int32
     diagonal = torch.diagonal(x, offset=offset, dim1=axis1, dim2=axis2)
     return torch.sum(diagonal, dim=-1, dtype=dtype)
+
+
+@symbolic_op
+def slogdet(x):
+    """Sign and natural log of the absolute determinant: `(sign, logabsdet)`."""
+    x = tensor(x)
+    if not (x.dtype.is_floating_point or x.dtype.is_complex):
+        x = x.to(to_torch_dtype(config.floatx()))
+    return tuple(torch.linalg.slogdet(x))

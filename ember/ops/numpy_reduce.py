@@ -30,9 +30,11 @@ def sum(x, axis=None, keepdims=False):
     x = tensor(x)
     if _empty_axis(axis):
         return x
-    if x.dtype in _SMALL_INTS:
-        return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims, dtype=torch.int32)
-    return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims)
+    if x.dtype.is_floating_point:
+        return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims)
+    # torch sums integers in int64; Keras keeps int32 (int32 for small ints too).
+    dtype = torch.int32 if x.dtype in _SMALL_INTS else x.dtype
+    return torch.sum(x, dim=_dims(axis, x), keepdim=keepdims, dtype=dtype)
 
 
 @symbolic_op

@@ -424,3 +424,72 @@ def diag(x, k=0):
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """Returns the specified diagonals (moved to the last axis)."""
     return torch.diagonal(tensor(x), offset=offset, dim1=axis1, dim2=axis2)
+
+
+@symbolic_op
+def diagflat(x, k=0):
+    """Builds a 2-D tensor with the flattened input on the `k`-th diagonal."""
+    return torch.diagflat(tensor(x), offset=k)
+
+
+@symbolic_op
+def rot90(array, k=1, axes=(0, 1)):
+    """Rotates a tensor by 90 degrees `k` times in the plane of `axes`."""
+    array = tensor(array)
+    if array.ndim < 2:
+        raise ValueError(
+            "`rot90` needs a tensor of rank 2 or more. "
+            f"Received: shape={tuple(array.shape)}."
+        )
+    return torch.rot90(array, k, dims=tuple(axes))
+
+
+@symbolic_op
+def fliplr(x):
+    """Reverses the order of elements along axis 1 (left/right)."""
+    return torch.fliplr(tensor(x))
+
+
+@symbolic_op
+def flipud(x):
+    """Reverses the order of elements along axis 0 (up/down)."""
+    return torch.flipud(tensor(x))
+
+
+@symbolic_op
+def dstack(xs):
+    """Stacks tensors in sequence depth wise (along the third axis)."""
+    return torch.dstack(_joinable(xs))
+
+
+def _split_points(indices_or_sections):
+    if isinstance(indices_or_sections, int):
+        return indices_or_sections
+    return [int(i) for i in indices_or_sections]
+
+
+@symbolic_op
+def hsplit(x, indices_or_sections):
+    """Splits a tensor horizontally (column wise; axis 0 for 1-D tensors)."""
+    return list(torch.hsplit(tensor(x), _split_points(indices_or_sections)))
+
+
+@symbolic_op
+def vsplit(x, indices_or_sections):
+    """Splits a tensor vertically (row wise, axis 0)."""
+    return list(torch.vsplit(tensor(x), _split_points(indices_or_sections)))
+
+
+@symbolic_op
+def dsplit(x, indices_or_sections):
+    """Splits a tensor depth wise (along the third axis)."""
+    return list(torch.dsplit(tensor(x), _split_points(indices_or_sections)))
+
+
+@symbolic_op
+def unravel_index(indices, shape):
+    """Converts flat indices into a tuple of coordinate tensors for `shape`."""
+    indices = tensor(indices)
+    return tuple(
+        i.to(indices.dtype) for i in torch.unravel_index(indices, tuple(shape))
+    )

@@ -25,8 +25,10 @@ def test_submodules():
 def test_every_submodule_name_is_flat():
     for sub in (ops.core, ops.numpy, ops.nn, ops.linalg, ops.math):
         names = getattr(sub, "__all__", None) or [
-            n for n, v in vars(sub).items()
-            if not n.startswith("_") and inspect.isfunction(v)
+            n
+            for n, v in vars(sub).items()
+            if not n.startswith("_")
+            and inspect.isfunction(v)
             and v.__module__ == sub.__name__
         ]
         for name in names:
