@@ -1,6 +1,6 @@
 """ember: the Keras 3 API, running natively on PyTorch.
 
-    import ember as keras
+import ember as keras
 """
 
 from ember import (

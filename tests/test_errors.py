@@ -31,7 +31,9 @@ def test_unknown_argument_suggests_the_close_name():
 def test_missing_required_argument():
     with pytest.raises(TypeError) as info:
         layers.Embedding(28)
-    assert "`Embedding` is missing the required argument `output_dim`" in str(info.value)
+    assert "`Embedding` is missing the required argument `output_dim`" in str(
+        info.value
+    )
     assert "Embedding(input_dim=..., output_dim=...)" in str(info.value)
 
 
@@ -63,5 +65,7 @@ def test_dense_fed_a_different_last_dimension():
 
 
 def test_invalid_units():
-    with pytest.raises(ValueError, match="Invalid value for argument `units` of `Dense`"):
+    with pytest.raises(
+        ValueError, match="Invalid value for argument `units` of `Dense`"
+    ):
         layers.Dense(0)

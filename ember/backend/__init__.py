@@ -22,8 +22,8 @@ from ember.backend.dtypes import (
     standardize_dtype,
     to_torch_dtype,
 )
-from ember.backend.naming import clear_session, get_uid
 from ember.backend.keras_tensor import KerasTensor, any_symbolic, is_keras_tensor
+from ember.backend.naming import clear_session, get_uid
 from ember.backend.symbolic import (
     FunctionOperation,
     Node,

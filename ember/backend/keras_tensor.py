@@ -13,7 +13,9 @@ from ember.backend import dtypes
 class KerasTensor:
     """A symbolic placeholder for a tensor: `shape` (batch `None`), `dtype`, `name`."""
 
-    def __init__(self, shape, dtype="float32", sparse=False, name=None, record_history=True):
+    def __init__(
+        self, shape, dtype="float32", sparse=False, name=None, record_history=True
+    ):
         self._shape = tuple(None if d is None else int(d) for d in shape)
         self._dtype = dtypes.standardize_dtype(dtype)
         self.sparse = bool(sparse)
@@ -148,6 +150,18 @@ class KerasTensor:
     def __xor__(self, other):
         return self._op("logical_xor", self, other)
 
+    def __rand__(self, other):
+        return self._op("logical_and", other, self)
+
+    def __ror__(self, other):
+        return self._op("logical_or", other, self)
+
+    def __rxor__(self, other):
+        return self._op("logical_xor", other, self)
+
+    def __round__(self, ndigits=None):
+        return self._op("round", self, ndigits or 0)
+
     def __lt__(self, other):
         return self._op("less", self, other)
 
@@ -178,20 +192,24 @@ def is_keras_tensor(x) -> bool:
 
 
 def any_symbolic(args=(), kwargs=None) -> bool:
-    """True when a KerasTensor sits in `args`/`kwargs` (two levels deep at most)."""
-    for value in (*args, *(kwargs or {}).values()):
-        if isinstance(value, KerasTensor):
+    """True when a KerasTensor sits anywhere in `args`/`kwargs`."""
+    for value in args:
+        if isinstance(value, KerasTensor) or (
+            isinstance(value, (list, tuple, dict)) and _nested_symbolic(value)
+        ):
             return True
-        if isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, KerasTensor) or (
-                    isinstance(item, (list, tuple))
-                    and any(isinstance(i, KerasTensor) for i in item)
-                ):
-                    return True
-        elif isinstance(value, dict):
-            if any(isinstance(item, KerasTensor) for item in value.values()):
-                return True
+    if kwargs:
+        return any_symbolic(tuple(kwargs.values()))
+    return False
+
+
+def _nested_symbolic(value) -> bool:
+    items = value.values() if isinstance(value, dict) else value
+    for item in items:
+        if isinstance(item, KerasTensor) or (
+            isinstance(item, (list, tuple, dict)) and _nested_symbolic(item)
+        ):
+            return True
     return False
 
 

@@ -19,6 +19,8 @@ from ember.backend.variable import meta_like
 
 # Two stand-in sizes for unknown dimensions; dims that differ between the runs are None.
 _FILL_A, _FILL_B = 83, 89
+
+
 class CallState(threading.local):
     """Per-thread state of layer calls, read on every call (so: plain attributes).
 
@@ -75,6 +77,7 @@ def symbolic_op(fn):
 
     On tensors the op runs directly (one cheap type check of the arguments).
     """
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         if any_symbolic(args, kwargs):
@@ -94,7 +97,9 @@ class Node:
         self.outputs = tree.flatten(outputs)
         self.output_structure = outputs
         self.input_tensors = [
-            x for x in tree.flatten(self.arguments_structure) if isinstance(x, KerasTensor)
+            x
+            for x in tree.flatten(self.arguments_structure)
+            if isinstance(x, KerasTensor)
         ]
         self.parent_nodes = []
         for x in self.input_tensors:
@@ -192,12 +197,16 @@ def _to_spec(first, second):
         return first
     shape = tuple(
         a if second is None or a == b else None
-        for a, b in zip(first.shape, (second.shape if second is not None else first.shape))
+        for a, b in zip(
+            first.shape, (second.shape if second is not None else first.shape)
+        )
     )
     spec = KerasTensor(shape, dtypes.standardize_dtype(first.dtype))
     mask = getattr(first, "_keras_mask", None)
     if mask is not None:
-        second_mask = getattr(second, "_keras_mask", None) if second is not None else None
+        second_mask = (
+            getattr(second, "_keras_mask", None) if second is not None else None
+        )
         spec._keras_mask = _to_spec(mask, second_mask)
     return spec
 

@@ -54,7 +54,9 @@ class Variable(torch.nn.Parameter):
         return self.detach().cpu().numpy()
 
     def assign(self, value) -> "Variable":
-        value = torch.as_tensor(np.asarray(value) if not torch.is_tensor(value) else value)
+        value = torch.as_tensor(
+            np.asarray(value) if not torch.is_tensor(value) else value
+        )
         if tuple(value.shape) != tuple(self.shape):
             raise ValueError(
                 f"Cannot assign a value of shape {tuple(value.shape)} to variable "

@@ -6,7 +6,6 @@ masks from layer to layer, and joins functional graphs when called on
 `KerasTensor`s (shapes inferred on torch's meta device).
 """
 
-import contextlib
 import difflib
 import functools
 import inspect
@@ -91,7 +90,8 @@ class Layer(torch.nn.Module, Operation):
             else None
         )
         cls._build_params = [
-            p for p in list(inspect.signature(cls.build).parameters)[1:]
+            p
+            for p in list(inspect.signature(cls.build).parameters)[1:]
             if inspect.signature(cls.build).parameters[p].kind
             not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         ]
@@ -194,9 +194,9 @@ class Layer(torch.nn.Module, Operation):
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
         )
-        (self._trainable_variables if trainable else self._non_trainable_variables).append(
-            variable
-        )
+        (
+            self._trainable_variables if trainable else self._non_trainable_variables
+        ).append(variable)
         key = name if name not in self._parameters and not hasattr(self, name) else None
         key = key or naming_key(self._parameters, name)
         self.register_parameter(key, variable)
@@ -215,7 +215,11 @@ class Layer(torch.nn.Module, Operation):
         layers = []
         for module in self._modules.values():
             if tracking.is_mirror(module):
-                layers.extend(module.values() if isinstance(module, torch.nn.ModuleDict) else module)
+                layers.extend(
+                    module.values()
+                    if isinstance(module, torch.nn.ModuleDict)
+                    else module
+                )
             elif module is not None:
                 layers.append(module)
         return layers
@@ -242,7 +246,9 @@ class Layer(torch.nn.Module, Operation):
                 seen.add(id(w))
                 result.append(w)
         for layer in self._layers:
-            sub = layer.weights if isinstance(layer, Layer) else list(layer.parameters())
+            sub = (
+                layer.weights if isinstance(layer, Layer) else list(layer.parameters())
+            )
             for w in sub:
                 if id(w) not in seen:
                     seen.add(id(w))
@@ -544,7 +550,11 @@ class Layer(torch.nn.Module, Operation):
     @property
     def input(self):
         node = self._only_node("input")
-        return node.input_tensors[0] if len(node.input_tensors) == 1 else node.input_tensors
+        return (
+            node.input_tensors[0]
+            if len(node.input_tensors) == 1
+            else node.input_tensors
+        )
 
     @property
     def output(self):
@@ -618,7 +628,9 @@ class Layer(torch.nn.Module, Operation):
                 # Tracked: the container lives in __dict__, its mirror in _modules.
                 self.__dict__[name] = value
                 return
-        elif name in self.__dict__ and isinstance(self.__dict__[name], tracking._Mirror):
+        elif name in self.__dict__ and isinstance(
+            self.__dict__[name], tracking._Mirror
+        ):
             self._modules.pop(name, None)
         super().__setattr__(name, value)
 
@@ -716,16 +728,20 @@ def _shapes_for_build(build_params, layer, args, kwargs):
 
 
 def _as_shape_structure(shape):
-    if isinstance(shape, (list, tuple)) and shape and all(
-        isinstance(s, (list, tuple)) for s in shape
+    if (
+        isinstance(shape, (list, tuple))
+        and shape
+        and all(isinstance(s, (list, tuple)) for s in shape)
     ):
         return [tuple(s) for s in shape]
     return tuple(shape)
 
 
 def _check_first_argument(layer, x):
-    if isinstance(x, (tuple, list)) and x and all(
-        isinstance(d, (int, np.integer)) or d is None for d in x
+    if (
+        isinstance(x, (tuple, list))
+        and x
+        and all(isinstance(d, (int, np.integer)) or d is None for d in x)
     ):
         raise TypeError(
             f"`{type(layer).__name__}` (layer '{layer.name}') was called on a "
@@ -736,7 +752,13 @@ def _check_first_argument(layer, x):
 
 
 def _unknown_arguments(cls, kwargs):
-    valid = set(_BASE_KWARGS) | {"name", "dtype", "trainable", "activity_regularizer", "autocast"}
+    valid = set(_BASE_KWARGS) | {
+        "name",
+        "dtype",
+        "trainable",
+        "activity_regularizer",
+        "autocast",
+    }
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
         if init is not None:
@@ -750,7 +772,9 @@ def _unknown_arguments(cls, kwargs):
     for key in kwargs:
         close = difflib.get_close_matches(key, sorted(valid), n=1)
         hint = f" Did you mean `{close[0]}`?" if close else ""
-        lines.append(f"`{cls.__name__}` got an unexpected keyword argument `{key}`.{hint}")
+        lines.append(
+            f"`{cls.__name__}` got an unexpected keyword argument `{key}`.{hint}"
+        )
     lines.append(f"Valid arguments of `{cls.__name__}`: {', '.join(sorted(valid))}.")
     return UnknownArgumentError(" ".join(lines))
 
@@ -805,11 +829,16 @@ def _argument_holding(signature, self, args, kwargs, error):
         return error.argument
     flat = {}
     for key, value in bound.items():
-        if isinstance(value, dict) and signature.parameters[key].kind == inspect.Parameter.VAR_KEYWORD:
+        if (
+            isinstance(value, dict)
+            and signature.parameters[key].kind == inspect.Parameter.VAR_KEYWORD
+        ):
             flat.update(value)
         else:
             flat[key] = value
-    matches = [k for k, v in flat.items() if v is error.received and error.argument in k]
+    matches = [
+        k for k, v in flat.items() if v is error.received and error.argument in k
+    ]
     if not matches:
         matches = [k for k, v in flat.items() if v is error.received]
     return matches[0] if len(matches) == 1 else error.argument
@@ -818,7 +847,8 @@ def _argument_holding(signature, self, args, kwargs, error):
 def _signature_error(cls, signature, args, kwargs):
     params = [p for p in signature.parameters.values() if p.name != "self"]
     required = [
-        p.name for p in params
+        p.name
+        for p in params
         if p.default is inspect.Parameter.empty
         and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     ]
@@ -832,7 +862,9 @@ def _signature_error(cls, signature, args, kwargs):
             + ", ".join(f"`{m}`" for m in missing)
             + f". Call it as `{cls.__name__}({example})`."
         )
-    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    positional = [
+        p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     return TypeError(
         f"`{cls.__name__}` takes at most {len(positional)} positional argument(s) "
         f"({', '.join(p.name for p in positional)}) but received {len(args)}: "

@@ -40,7 +40,9 @@ class _Mirror:
         ):
             mirror = torch.nn.ModuleDict(dict(self)) if self else None
         else:
-            modules = _modules_in(list(self.values()) if isinstance(self, dict) else self)
+            modules = _modules_in(
+                list(self.values()) if isinstance(self, dict) else self
+            )
             mirror = torch.nn.ModuleList(modules) if modules else None
         if mirror is None:
             owner._modules.pop(self._name, None)
@@ -66,8 +68,16 @@ class TrackedList(_Mirror, list):
     """A list whose layers are tracked by the layer that holds it."""
 
     for _name in (
-        "append", "extend", "insert", "pop", "remove", "clear", "__setitem__",
-        "__delitem__", "sort", "reverse",
+        "append",
+        "extend",
+        "insert",
+        "pop",
+        "remove",
+        "clear",
+        "__setitem__",
+        "__delitem__",
+        "sort",
+        "reverse",
     ):
         locals()[_name] = _mutating(_name)
 
@@ -87,7 +97,15 @@ class TrackedList(_Mirror, list):
 class TrackedDict(_Mirror, dict):
     """A dict whose layers are tracked by the layer that holds it."""
 
-    for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault"):
+    for _name in (
+        "__setitem__",
+        "__delitem__",
+        "pop",
+        "popitem",
+        "clear",
+        "update",
+        "setdefault",
+    ):
         locals()[_name] = _mutating(_name)
 
     def __reduce_ex__(self, protocol):

@@ -35,7 +35,9 @@ class Functional(Model):
         for operation in operations:
             if isinstance(operation, torch.nn.Module):
                 self._modules[operation.name.replace(".", "_")] = operation
-        self.__dict__["_plan"] = [_plan_step(node) for node in nodes if not node.is_input]
+        self.__dict__["_plan"] = [
+            _plan_step(node) for node in nodes if not node.is_input
+        ]
         self.built = True
 
     # ------------------------------------------------------------------ graph
@@ -106,10 +108,12 @@ class Functional(Model):
         expected = self._inputs
         if isinstance(inputs, dict):
             by_key = (
-                dict(self._inputs_struct) if isinstance(self._inputs_struct, dict) else {}
+                dict(self._inputs_struct)
+                if isinstance(self._inputs_struct, dict)
+                else {}
             )
             flat = []
-            for i, spec in enumerate(expected):
+            for spec in expected:
                 keys = [k for k, v in by_key.items() if v is spec] + [spec.name]
                 found = [inputs[k] for k in keys if k in inputs]
                 if not found:
@@ -163,4 +167,3 @@ def _check_structure(structure, what):
                     f"Model inputs must come from `ember.Input(...)`. Received: {x!r}."
                 )
     return structure
-

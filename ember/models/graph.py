@@ -52,7 +52,9 @@ def map_graph(inputs, outputs):
     node_depth, operation_depth = {}, {}
     nodes_by_id = {id(n): n for n in post_order}
     for node in reversed(post_order):
-        depth = max(node_depth.get(id(node), 0), operation_depth.get(id(node.operation), 0))
+        depth = max(
+            node_depth.get(id(node), 0), operation_depth.get(id(node.operation), 0)
+        )
         node_depth[id(node)] = depth
         operation_depth[id(node.operation)] = depth
         for parent in node.parent_nodes:

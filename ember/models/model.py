@@ -138,8 +138,12 @@ def _functional_subclass(cls):
     from ember.models.functional import Functional
 
     if cls not in _FUNCTIONAL_SUBCLASSES:
-        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional), {
-            "__module__": cls.__module__,
-            "__qualname__": cls.__qualname__,
-        })
+        _FUNCTIONAL_SUBCLASSES[cls] = type(
+            cls.__name__,
+            (cls, Functional),
+            {
+                "__module__": cls.__module__,
+                "__qualname__": cls.__qualname__,
+            },
+        )
     return _FUNCTIONAL_SUBCLASSES[cls]

@@ -112,9 +112,7 @@ class Sequential(Model):
                 "shape: start it with `ember.Input(shape=...)` or call it on data."
             )
         if not self._stack:
-            raise ValueError(
-                f"Sequential model '{self.name}' has no layers to build."
-            )
+            raise ValueError(f"Sequential model '{self.name}' has no layers to build.")
         if isinstance(self._stack[0], InputLayer):
             input_layer = self._stack[0]
         else:

@@ -224,8 +224,7 @@ def correlate(x1, x2, mode="valid"):
     if mode == "valid":
         length = max(n1, n2) - min(n1, n2) + 1
         start = min(n1, n2) - 1
-        out = full[start : start + length]
-        return out if n1 >= n2 else out.flip(0)
+        return full[start : start + length]
     raise ValueError(
         "Invalid value for argument `mode` of `correlate`: expected 'valid', "
         f"'same' or 'full'. Received: mode={mode!r}."

@@ -21,9 +21,13 @@ class Linear(Layer):
 
     def build(self, input_shape):
         self.kernel = self.add_weight(
-            shape=(input_shape[-1], self.units), initializer="glorot_uniform", name="kernel"
+            shape=(input_shape[-1], self.units),
+            initializer="glorot_uniform",
+            name="kernel",
         )
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+        self.bias = self.add_weight(
+            shape=(self.units,), initializer="zeros", name="bias"
+        )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
 
     def call(self, inputs):
@@ -37,8 +41,12 @@ class Counter(Layer):
     """Non-trainable state created before a trainable weight."""
 
     def build(self, input_shape):
-        self.count = self.add_weight(shape=(), initializer="zeros", trainable=False, name="count")
-        self.scale = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="scale")
+        self.count = self.add_weight(
+            shape=(), initializer="zeros", trainable=False, name="count"
+        )
+        self.scale = self.add_weight(
+            shape=(input_shape[-1],), initializer="ones", name="scale"
+        )
 
     def call(self, inputs):
         return inputs * self.scale
@@ -49,7 +57,10 @@ def test_builds_on_first_call_with_keras_names_and_layouts():
     assert not layer.built and layer.weights == []
     out = layer(torch.ones(2, 5))
     assert layer.built and out.shape == (2, 3)
-    assert [w.path for w in layer.weights] == [f"{layer.name}/kernel", f"{layer.name}/bias"]
+    assert [w.path for w in layer.weights] == [
+        f"{layer.name}/kernel",
+        f"{layer.name}/bias",
+    ]
     assert layer.kernel.shape == (5, 3)
     assert [k for k, _ in layer.named_parameters()] == ["kernel", "bias"]
     assert layer.count_params() == 18
@@ -210,7 +221,11 @@ def test_masks_in_functional_graph_are_symbolic():
 def test_get_config_from_config_round_trip():
     layer = Linear(7, name="lin", trainable=False)
     config = layer.get_config()
-    assert config["units"] == 7 and config["name"] == "lin" and config["trainable"] is False
+    assert (
+        config["units"] == 7
+        and config["name"] == "lin"
+        and config["trainable"] is False
+    )
     clone = Linear.from_config(config)
     assert clone.units == 7 and clone.name == "lin" and clone.trainable is False
 
@@ -237,12 +252,18 @@ def test_input_spec_error_names_layer_and_sizes():
 
 
 def test_call_on_tuple_of_ints_says_use_input():
-    with pytest.raises(TypeError, match=r"called on a tuple \(28, 28, 1\).*ember.Input\(shape=\(28, 28, 1\)\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"called on a tuple \(28, 28, 1\).*ember.Input\(shape=\(28, 28, 1\)\)",
+    ):
         Linear(2)((28, 28, 1))
 
 
 def test_unknown_argument_names_layer_and_argument():
-    with pytest.raises(TypeError, match="`Linear` got an unexpected keyword argument `unit`. Did you mean `units`"):
+    with pytest.raises(
+        TypeError,
+        match="`Linear` got an unexpected keyword argument `unit`. Did you mean `units`",
+    ):
         Linear(unit=3)
     with pytest.raises(UnknownArgumentError):
         Linear(foo=1)
@@ -253,7 +274,9 @@ def test_missing_required_argument():
         def __init__(self, size, depth, **kwargs):
             super().__init__(**kwargs)
 
-    with pytest.raises(TypeError, match="`Needs` is missing the required argument `depth`"):
+    with pytest.raises(
+        TypeError, match="`Needs` is missing the required argument `depth`"
+    ):
         Needs(3)
 
 

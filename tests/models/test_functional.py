@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from custom_layers import Linear, Sum
+
 from ember.layers.core.input_layer import Input, InputLayer
 from ember.models import Functional, Model, Sequential
 
@@ -15,7 +15,11 @@ def test_model_with_inputs_outputs_is_functional():
     model = Model(inputs, outputs)
     assert isinstance(model, Functional) and isinstance(model, Model)
     assert model.input_shape == (None, 3) and model.output_shape == (None, 2)
-    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Linear", "Linear"]
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "InputLayer",
+        "Linear",
+        "Linear",
+    ]
     assert model.count_params() == 3 * 4 + 4 + 4 * 2 + 2
     assert model(torch.ones(5, 3)).shape == (5, 2)
     assert model(np.ones((5, 3))).shape == (5, 2)

@@ -3,9 +3,9 @@ shapes, weight shapes, summary tables and (with Keras's weights) the same output
 
 import numpy as np
 import pytest
+from conftest import keras_or_skip
 
 import ember
-from conftest import keras_or_skip
 
 
 def mlp(lib):
@@ -75,7 +75,9 @@ def reshaping(lib):
     x = lib.Input(shape=(12,), name="x")
     y = L.Reshape((3, 4), name="reshape")(x)
     y = L.Permute((2, 1), name="permute")(y)
-    y = L.EinsumDense("abc,cd->abd", output_shape=(4, 5), bias_axes="d", name="einsum")(y)
+    y = L.EinsumDense("abc,cd->abd", output_shape=(4, 5), bias_axes="d", name="einsum")(
+        y
+    )
     y = L.Flatten(name="flat")(y)
     y = L.RepeatVector(2, name="repeat")(y)
     y = L.Activation("relu", name="act")(y)
@@ -103,8 +105,12 @@ def test_same_structure_as_keras(build):
     theirs, ours = build(keras), build(ember)
     assert ours.count_params() == theirs.count_params()
     assert ours.output_shape == theirs.output_shape
-    assert [layer.name for layer in ours.layers] == [layer.name for layer in theirs.layers]
-    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
+    assert [layer.name for layer in ours.layers] == [
+        layer.name for layer in theirs.layers
+    ]
+    assert [tuple(w.shape) for w in ours.weights] == [
+        tuple(w.shape) for w in theirs.weights
+    ]
     assert len(ours.trainable_weights) == len(theirs.trainable_weights)
 
 
@@ -135,7 +141,9 @@ def test_deferred_sequential_matches_keras_after_first_call():
     x = np.random.default_rng(0).normal(size=(4, 9)).astype("float32")
 
     def build(lib):
-        return lib.Sequential([lib.layers.Dense(5, name="d1"), lib.layers.Dense(2, name="d2")])
+        return lib.Sequential(
+            [lib.layers.Dense(5, name="d1"), lib.layers.Dense(2, name="d2")]
+        )
 
     theirs, ours = build(keras), build(ember)
     theirs(x)
@@ -143,5 +151,8 @@ def test_deferred_sequential_matches_keras_after_first_call():
     assert ours.count_params() == theirs.count_params()
     ours.set_weights(theirs.get_weights())
     np.testing.assert_allclose(
-        ours(x).detach().numpy(), keras.ops.convert_to_numpy(theirs(x)), rtol=1e-5, atol=1e-6
+        ours(x).detach().numpy(),
+        keras.ops.convert_to_numpy(theirs(x)),
+        rtol=1e-5,
+        atol=1e-6,
     )

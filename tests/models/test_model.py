@@ -1,8 +1,8 @@
 """Subclassed models: layers as attributes, lists and dicts; torch modules inside."""
 
 import torch
-
 from custom_layers import Linear
+
 from ember.layers.core.input_layer import Input
 from ember.models import Model
 

@@ -2,15 +2,19 @@
 
 import pytest
 import torch
-
 from custom_layers import Linear
+
 from ember.layers.core.input_layer import Input
 from ember.models import Sequential
 
 
 def test_with_input_builds_at_once():
     model = Sequential([Input(shape=(6,)), Linear(4), Linear(2)])
-    assert model.built and model.output_shape == (None, 2) and model.input_shape == (None, 6)
+    assert (
+        model.built
+        and model.output_shape == (None, 2)
+        and model.input_shape == (None, 6)
+    )
     assert len(model.layers) == 2
     assert model.count_params() == 6 * 4 + 4 + 4 * 2 + 2
 
@@ -19,7 +23,7 @@ def test_deferred_build_on_first_call():
     model = Sequential([Linear(4), Linear(2)])
     assert not model.built
     with pytest.raises(ValueError, match="has not been built"):
-        model.output_shape
+        _ = model.output_shape
     assert model(torch.ones(3, 5)).shape == (3, 2)
     assert model.built and model.output_shape == (None, 2)
 
@@ -51,5 +55,10 @@ def test_add_rejects_non_layers_and_duplicate_names():
 
 def test_weights_follow_layer_order():
     model = Sequential([Input(shape=(2,)), Linear(3, name="a"), Linear(1, name="b")])
-    assert [w.path for w in model.weights] == ["a/kernel", "a/bias", "b/kernel", "b/bias"]
+    assert [w.path for w in model.weights] == [
+        "a/kernel",
+        "a/bias",
+        "b/kernel",
+        "b/bias",
+    ]
     assert list(model.state_dict()) == ["a.kernel", "a.bias", "b.kernel", "b.bias"]

@@ -7,6 +7,8 @@ import pytest
 
 from ember import activations, ops
 
+keras = pytest.importorskip("keras")
+
 
 def _public(module):
     return [n for n in module.__all__ if callable(getattr(module, n))]
@@ -41,7 +43,7 @@ def _signature(fn):
 
 
 @pytest.mark.parametrize("name", _public(ops))
-def test_signature_matches_keras(keras, name):
+def test_signature_matches_keras(name):
     theirs = getattr(keras.ops, name, None)
     if theirs is None:
         pytest.skip(f"keras.ops has no {name}")
@@ -49,7 +51,7 @@ def test_signature_matches_keras(keras, name):
 
 
 @pytest.mark.parametrize("name", activations.names())
-def test_activation_signature_matches_keras(keras, name):
+def test_activation_signature_matches_keras(name):
     ours = activations.get(name)
     assert _signature(ours) == _signature(keras.activations.get(name))
 

@@ -1,10 +1,10 @@
 """model.summary(): Keras's table, print_fn, unbuilt layers, nested models."""
 
 import torch
+from conftest import keras_or_skip
 
 import ember
 from ember import layers
-from conftest import keras_or_skip
 
 
 def _lines(model, **kwargs):
@@ -20,7 +20,9 @@ def test_print_fn_receives_every_line_and_totals():
     )
     lines = _lines(model)
     assert lines[0] == 'Model: "tiny"'
-    assert any("a (Dense)" in line and "(None, 4)" in line and "36" in line for line in lines)
+    assert any(
+        "a (Dense)" in line and "(None, 4)" in line and "36" in line for line in lines
+    )
     assert lines[-3] == " Total params: 46 (184.00 B)"
     assert lines[-2] == " Trainable params: 46 (184.00 B)"
     assert lines[-1] == " Non-trainable params: 0 (0.00 B)"

@@ -1,16 +1,13 @@
-"""Shared helpers for the ops tests: the Keras oracle and comparisons."""
+"""Shared helpers for the ops tests: the Keras oracle and comparisons.
+
+A plain module, not a `conftest.py`: a second conftest would shadow the root
+one for the `from conftest import ...` of other test packages.
+"""
 
 import numpy as np
-import pytest
 import torch
 
 from ember import ops
-
-
-@pytest.fixture(scope="session")
-def keras():
-    """Keras 3 on the torch backend: the test oracle."""
-    return pytest.importorskip("keras")
 
 
 def to_numpy(x):
@@ -40,9 +37,3 @@ def assert_same(ours, theirs, rtol=1e-5, atol=1e-6, check_dtype=True):
     else:
         assert np.shape(ours) == np.shape(theirs)
         np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol, equal_nan=True)
-
-
-@pytest.fixture(scope="session")
-def same():
-    """`same(ours, theirs, rtol=..., atol=...)`: compare values and dtypes."""
-    return assert_same
