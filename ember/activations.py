@@ -9,6 +9,7 @@ import torch
 
 from ember import ops
 from ember.backend.errors import ArgumentError
+from ember.backend.serialization import serialize_object
 from ember.backend.symbolic import symbolic_op
 
 
@@ -308,13 +309,8 @@ def serialize(activation):
     if id(activation) in _BUILTINS:
         return activation.__name__
     if hasattr(activation, "get_config"):
-        cls = type(activation)
-        return {
-            "module": cls.__module__,
-            "class_name": cls.__name__,
-            "config": activation.get_config(),
-            "registered_name": cls.__name__,
-        }
+        # No built-in is a class, so an object is always written as a custom one.
+        return serialize_object(activation, _BY_NAME, "keras.activations")
     name = getattr(activation, "__name__", None)
     if not callable(activation) or name is None or name == "<lambda>":
         raise ValueError(

@@ -5,14 +5,15 @@ A constraint is called on a weight tensor and returns the projected tensor.
 Layers take them through `kernel_constraint` and `bias_constraint`.
 """
 
-import difflib
-import inspect
-
 import torch
 
 from ember.backend import config as backend_config
-from ember.backend.errors import ArgumentError
 from ember.backend.naming import to_snake_case
+from ember.backend.serialization import (
+    deserialize_object,
+    get_object,
+    serialize_object,
+)
 
 
 class Constraint:
@@ -204,16 +205,7 @@ def serialize(constraint) -> dict | None:
     >>> ember.constraints.serialize(ember.constraints.UnitNorm())["config"]
     {'axis': 0}
     """
-    if constraint is None:
-        return None
-    cls = type(constraint)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    return {
-        "module": "keras.constraints" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": constraint.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return serialize_object(constraint, ALL_OBJECTS_DICT, "keras.constraints")
 
 
 def deserialize(config, custom_objects=None) -> Constraint | None:
@@ -233,16 +225,9 @@ def deserialize(config, custom_objects=None) -> Constraint | None:
     >>> ember.constraints.deserialize({"class_name": "MaxNorm", "config": {}})
     MaxNorm(max_value=2, axis=0)
     """
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return _lookup(config, None, custom_objects)()
-    if isinstance(config, dict) and "class_name" in config:
-        cls = _lookup(
-            config["class_name"], config.get("registered_name"), custom_objects
-        )
-        return cls.from_config(config.get("config") or {})
-    raise ArgumentError("constraint", _EXPECTED, config)
+    return deserialize_object(
+        config, ALL_OBJECTS_DICT, custom_objects, "constraint", _EXPECTED
+    )
 
 
 def get(identifier):
@@ -262,28 +247,7 @@ def get(identifier):
     >>> ember.constraints.get("non_neg")
     NonNeg()
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ArgumentError("constraint", _EXPECTED, identifier)
-
-
-def _lookup(class_name, registered_name, custom_objects):
-    custom_objects = custom_objects or {}
-    for name in (registered_name, class_name):
-        if name in custom_objects:
-            return custom_objects[name]
-    if class_name in ALL_OBJECTS_DICT:
-        return ALL_OBJECTS_DICT[class_name]
-    close = difflib.get_close_matches(str(class_name), list(ALL_OBJECTS_DICT), n=1)
-    hint = f"Did you mean '{close[0]}'?" if close else None
-    hint = hint or "Custom constraints can be passed through `custom_objects`."
-    raise ArgumentError("constraint", _EXPECTED, class_name, hint=hint)
+    return get_object(identifier, ALL_OBJECTS_DICT, "constraint", _EXPECTED)
 
 
 def _norms(w: torch.Tensor, axis) -> torch.Tensor:

@@ -6,8 +6,6 @@ weight's dtype. Layers take them through `kernel_regularizer`,
 `bias_regularizer` and `activity_regularizer`.
 """
 
-import difflib
-import inspect
 import math
 import numbers
 
@@ -16,6 +14,11 @@ import torch
 from ember.backend import config as backend_config
 from ember.backend.errors import ArgumentError
 from ember.backend.naming import to_snake_case
+from ember.backend.serialization import (
+    deserialize_object,
+    get_object,
+    serialize_object,
+)
 
 
 class Regularizer:
@@ -220,16 +223,7 @@ def serialize(regularizer) -> dict | None:
     >>> ember.regularizers.serialize(ember.regularizers.L2(0.1))["config"]
     {'l2': 0.1}
     """
-    if regularizer is None:
-        return None
-    cls = type(regularizer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    return {
-        "module": "keras.regularizers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": regularizer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return serialize_object(regularizer, ALL_OBJECTS_DICT, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None) -> Regularizer | None:
@@ -249,16 +243,9 @@ def deserialize(config, custom_objects=None) -> Regularizer | None:
     >>> ember.regularizers.deserialize({"class_name": "L1", "config": {"l1": 0.1}})
     L1(l1=0.1)
     """
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return _lookup(config, None, custom_objects)()
-    if isinstance(config, dict) and "class_name" in config:
-        cls = _lookup(
-            config["class_name"], config.get("registered_name"), custom_objects
-        )
-        return cls.from_config(config.get("config") or {})
-    raise ArgumentError("regularizer", _EXPECTED, config)
+    return deserialize_object(
+        config, ALL_OBJECTS_DICT, custom_objects, "regularizer", _EXPECTED
+    )
 
 
 def get(identifier):
@@ -278,28 +265,7 @@ def get(identifier):
     >>> ember.regularizers.get("l2")
     L2(l2=0.01)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ArgumentError("regularizer", _EXPECTED, identifier)
-
-
-def _lookup(class_name, registered_name, custom_objects):
-    custom_objects = custom_objects or {}
-    for name in (registered_name, class_name):
-        if name in custom_objects:
-            return custom_objects[name]
-    if class_name in ALL_OBJECTS_DICT:
-        return ALL_OBJECTS_DICT[class_name]
-    close = difflib.get_close_matches(str(class_name), list(ALL_OBJECTS_DICT), n=1)
-    hint = f"Did you mean '{close[0]}'?" if close else None
-    hint = hint or "Custom regularizers can be passed through `custom_objects`."
-    raise ArgumentError("regularizer", _EXPECTED, class_name, hint=hint)
+    return get_object(identifier, ALL_OBJECTS_DICT, "regularizer", _EXPECTED)
 
 
 def _factor(value, name: str, owner: str) -> float:

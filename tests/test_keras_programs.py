@@ -3,9 +3,9 @@ with `import ember as keras`, and give Keras's results."""
 
 import numpy as np
 import pytest
+from conftest import keras_or_skip
 
 import ember
-from conftest import keras_or_skip
 
 
 def _libraries():

@@ -2,15 +2,16 @@
 `get` (by name, config, class, instance or callable), `serialize`,
 `deserialize`."""
 
-import difflib
-import inspect
-
 import numpy as np
 import torch
 
 from ember.backend import dtypes
-from ember.backend.errors import ArgumentError
 from ember.backend.naming import to_snake_case
+from ember.backend.serialization import (
+    deserialize_object,
+    get_object,
+    serialize_object,
+)
 from ember.initializers.constant_initializers import Constant, Identity, Ones, Zeros
 from ember.initializers.initializer import Initializer
 from ember.initializers.random_initializers import (
@@ -104,16 +105,7 @@ def serialize(initializer) -> dict | None:
     >>> ember.initializers.serialize(ember.initializers.Zeros())["class_name"]
     'Zeros'
     """
-    if initializer is None:
-        return None
-    cls = type(initializer)
-    builtin = ALL_OBJECTS_DICT.get(cls.__name__) is cls
-    return {
-        "module": "keras.initializers" if builtin else cls.__module__,
-        "class_name": cls.__name__,
-        "config": initializer.get_config(),
-        "registered_name": None if builtin else cls.__name__,
-    }
+    return serialize_object(initializer, ALL_OBJECTS_DICT, "keras.initializers")
 
 
 def deserialize(config, custom_objects=None) -> Initializer | None:
@@ -134,16 +126,9 @@ def deserialize(config, custom_objects=None) -> Initializer | None:
     >>> ember.initializers.deserialize(config).stddev
     1.0
     """
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return _lookup(config, None, custom_objects)()
-    if isinstance(config, dict) and "class_name" in config:
-        cls = _lookup(
-            config["class_name"], config.get("registered_name"), custom_objects
-        )
-        return cls.from_config(config.get("config") or {})
-    raise ArgumentError("initializer", _EXPECTED, config)
+    return deserialize_object(
+        config, ALL_OBJECTS_DICT, custom_objects, "initializer", _EXPECTED
+    )
 
 
 def get(identifier):
@@ -164,30 +149,9 @@ def get(identifier):
     >>> ember.initializers.get("glorot_uniform")
     GlorotUniform(seed=None, input_axes=None, output_axes=None)
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
     if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
         return _from_values(identifier)
-    if inspect.isclass(identifier):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ArgumentError("initializer", _EXPECTED, identifier)
-
-
-def _lookup(class_name, registered_name, custom_objects):
-    custom_objects = custom_objects or {}
-    for name in (registered_name, class_name):
-        if name in custom_objects:
-            return custom_objects[name]
-    if class_name in ALL_OBJECTS_DICT:
-        return ALL_OBJECTS_DICT[class_name]
-    close = difflib.get_close_matches(str(class_name), list(ALL_OBJECTS_DICT), n=1)
-    hint = f"Did you mean '{close[0]}'?" if close else None
-    hint = hint or "Custom initializers can be passed through `custom_objects`."
-    raise ArgumentError("initializer", _EXPECTED, class_name, hint=hint)
+    return get_object(identifier, ALL_OBJECTS_DICT, "initializer", _EXPECTED)
 
 
 def _from_values(values):
