@@ -6,13 +6,17 @@ import ember as keras
 from ember import (
     activations,
     backend,
+    callbacks,
     config,
     constraints,
     dtype_policies,
     initializers,
     layers,
+    losses,
+    metrics,
     models,
     ops,
+    optimizers,
     random,
     regularizers,
     tree,
@@ -23,7 +27,10 @@ from ember.backend.symbolic import Operation
 from ember.dtype_policies import DTypePolicy
 from ember.initializers import Initializer
 from ember.layers import Input, InputSpec, Layer
+from ember.losses import Loss
+from ember.metrics import Metric
 from ember.models import Model, Sequential
+from ember.optimizers import Optimizer
 from ember.regularizers import Regularizer
 
 __version__ = "0.1.0"

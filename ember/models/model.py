@@ -5,9 +5,10 @@ and defining `call()` makes a subclassed model whose layers are its attributes.
 """
 
 from ember.layers.layer import Layer
+from ember.trainers.trainer import Trainer
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     """A model: groups layers, and is itself a layer.
 
     Two ways to make one: call it with `inputs` and `outputs` (the functional
@@ -46,6 +47,7 @@ class Model(Layer):
             Functional.__init__(self, *args, **kwargs)
             return
         super().__init__(**kwargs)
+        self._init_trainer()
 
     @property
     def layers(self) -> list:

@@ -1,0 +1,1 @@
+"""Training: the `Trainer` mixin of `ember.Model`, data adapters, compile utilities."""

@@ -1,0 +1,307 @@
+"""Turning what users pass to `fit`/`evaluate`/`predict` into batches of tensors.
+
+In-memory arrays (numpy or torch, in lists/tuples/dicts) are batched by slicing
+with one index tensor per batch: no per-sample Python work. Python generators,
+`torch.utils.data.Dataset`/`DataLoader` and `PyDataset`s are iterated as given.
+Every adapter yields batches as tuples `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+"""
+
+import concurrent.futures
+import itertools
+import math
+
+import numpy as np
+import torch
+
+from ember.backend import config, tree
+from ember.trainers.data.data_adapter_utils import (
+    class_weight_to_sample_weight,
+    num_samples,
+    pack_x_y_sample_weight,
+    unpack_x_y_sample_weight,
+)
+from ember.trainers.data.py_dataset import PyDataset
+
+
+def _to_tensor(x):
+    if x is None or isinstance(x, torch.Tensor):
+        return x
+    array = np.asarray(x)
+    if array.dtype == np.float64:
+        array = array.astype(config.floatx())
+    if array.dtype.kind in "OUS":
+        raise TypeError(
+            f"Data of dtype {array.dtype} cannot be fed to a model: pass numeric "
+            "arrays (numbers, not strings or objects)."
+        )
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def is_array_like(x) -> bool:
+    flat = tree.flatten(x)
+    return (
+        bool(flat)
+        and all(
+            v is None or isinstance(v, (np.ndarray, torch.Tensor, list, float, int))
+            for v in flat
+        )
+        and not isinstance(x, (PyDataset, torch.utils.data.Dataset))
+    )
+
+
+class ArrayAdapter:
+    """Batches in-memory arrays by slicing."""
+
+    def __init__(
+        self,
+        x,
+        y=None,
+        sample_weight=None,
+        batch_size=None,
+        shuffle=False,
+        class_weight=None,
+        steps=None,
+    ):
+        x, y, sample_weight = (
+            tree.map_structure(_to_tensor, part) for part in (x, y, sample_weight)
+        )
+        if class_weight is not None:
+            if y is None:
+                raise ValueError("`class_weight` needs targets `y`.")
+            weights = class_weight_to_sample_weight(y, class_weight)
+            sample_weight = (
+                weights if sample_weight is None else sample_weight * weights
+            )
+        self._data = pack_x_y_sample_weight(x, y, sample_weight)
+        self._size = num_samples(self._data)
+        self._batch_size = int(batch_size or 32)
+        self._shuffle = shuffle
+        self._steps = steps
+
+    @property
+    def num_batches(self) -> int:
+        full = math.ceil(self._size / self._batch_size)
+        return min(full, self._steps) if self._steps else full
+
+    def __iter__(self):
+        size, batch = self._size, self._batch_size
+        if self._shuffle == "batch":
+            order = torch.randperm(math.ceil(size / batch)).tolist()
+            index = (
+                torch.cat(
+                    [torch.arange(b * batch, min((b + 1) * batch, size)) for b in order]
+                )
+                if size
+                else torch.arange(0)
+            )
+        elif self._shuffle:
+            index = torch.randperm(size)
+        else:
+            index = None
+        for step in range(self.num_batches):
+            start, stop = step * batch, min((step + 1) * batch, size)
+            if index is None:
+                yield tree.map_structure(
+                    lambda t, a=start, b=stop: None if t is None else t[a:b], self._data
+                )
+            else:
+                rows = index[start:stop]
+                yield tree.map_structure(
+                    lambda t, r=rows: None if t is None else t[r.to(t.device)],
+                    self._data,
+                )
+
+    def on_epoch_end(self):
+        pass
+
+
+class GeneratorAdapter:
+    """Iterates a Python generator (or any iterator) of batches.
+
+    The generator is consumed across epochs: with `steps_per_epoch`, each epoch
+    takes that many batches; without it, an epoch ends when the generator does.
+    """
+
+    def __init__(self, generator, steps=None):
+        self._iterator = iter(generator)
+        self._steps = steps
+        self.exhausted = False
+
+    @property
+    def num_batches(self):
+        return self._steps
+
+    def __iter__(self):
+        source = (
+            itertools.islice(self._iterator, self._steps)
+            if self._steps
+            else self._iterator
+        )
+        produced = 0
+        for batch in source:
+            produced += 1
+            yield _as_tuple(batch)
+        if produced == 0 or (self._steps and produced < self._steps):
+            self.exhausted = True
+
+    def on_epoch_end(self):
+        pass
+
+
+class TorchDataAdapter:
+    """Iterates a `torch.utils.data.DataLoader`, or batches a `Dataset` with one."""
+
+    def __init__(self, data, batch_size=None, shuffle=False, steps=None):
+        if isinstance(data, torch.utils.data.DataLoader):
+            self._loader = data
+        else:
+            iterable = isinstance(data, torch.utils.data.IterableDataset)
+            self._loader = torch.utils.data.DataLoader(
+                data,
+                batch_size=batch_size or 32,
+                shuffle=bool(shuffle) and not iterable,
+            )
+        self._steps = steps
+        self.exhausted = False
+
+    @property
+    def num_batches(self):
+        if self._steps:
+            return self._steps
+        try:
+            return len(self._loader)
+        except TypeError:
+            return None
+
+    def __iter__(self):
+        source = self._loader
+        if self._steps:
+            source = itertools.islice(source, self._steps)
+        for batch in source:
+            yield _as_tuple(batch)
+
+    def on_epoch_end(self):
+        pass
+
+
+class PyDatasetAdapter:
+    """Iterates a `PyDataset`, loading batches ahead with its workers."""
+
+    def __init__(self, dataset, shuffle=False, steps=None):
+        self._dataset = dataset
+        self._shuffle = shuffle
+        self._steps = steps
+        self.exhausted = False
+
+    @property
+    def num_batches(self):
+        total = len(self._dataset)
+        return min(total, self._steps) if self._steps else total
+
+    def __iter__(self):
+        dataset = self._dataset
+        dataset.on_epoch_begin()
+        order = list(range(self.num_batches))
+        if self._shuffle:
+            order = [order[i] for i in torch.randperm(len(order)).tolist()]
+        if dataset.workers > 1 and dataset.use_multiprocessing:
+            loader = torch.utils.data.DataLoader(
+                _Indexed(dataset, order),
+                batch_size=None,
+                num_workers=dataset.workers,
+                prefetch_factor=max(1, dataset.max_queue_size // dataset.workers),
+            )
+            for batch in loader:
+                yield _as_tuple(batch)
+        elif dataset.workers > 1:
+            with concurrent.futures.ThreadPoolExecutor(dataset.workers) as pool:
+                ahead = dataset.max_queue_size
+                futures = [pool.submit(dataset.__getitem__, i) for i in order[:ahead]]
+                for position in range(len(order)):
+                    batch = futures[position].result()
+                    if position + ahead < len(order):
+                        futures.append(
+                            pool.submit(dataset.__getitem__, order[position + ahead])
+                        )
+                    yield _as_tuple(batch)
+        else:
+            for index in order:
+                yield _as_tuple(dataset[index])
+
+    def on_epoch_end(self):
+        self._dataset.on_epoch_end()
+
+
+class _Indexed(torch.utils.data.Dataset):
+    def __init__(self, dataset, order):
+        self.dataset, self.order = dataset, order
+
+    def __len__(self):
+        return len(self.order)
+
+    def __getitem__(self, position):
+        return self.dataset[self.order[position]]
+
+
+def _as_tuple(batch):
+    x, y, sample_weight = unpack_x_y_sample_weight(batch)
+    return pack_x_y_sample_weight(
+        *(tree.map_structure(_to_tensor, part) for part in (x, y, sample_weight))
+    )
+
+
+def get_data_adapter(
+    x,
+    y=None,
+    sample_weight=None,
+    batch_size=None,
+    steps_per_epoch=None,
+    shuffle=False,
+    class_weight=None,
+):
+    """Picks the adapter for `x` and checks the arguments that do not apply to it."""
+    if isinstance(
+        x, (PyDataset, torch.utils.data.Dataset, torch.utils.data.DataLoader)
+    ) or (
+        hasattr(x, "__next__")
+        or (
+            hasattr(x, "__iter__")
+            and not is_array_like(x)
+            and not isinstance(x, (dict, list, tuple))
+        )
+    ):
+        kind = type(x).__name__
+        if y is not None:
+            raise ValueError(
+                f"When `x` is a {kind}, it must yield the targets too: pass `y=None` "
+                "and have each batch be `(x, y)` or `(x, y, sample_weight)`."
+            )
+        if sample_weight is not None:
+            raise ValueError(
+                f"`sample_weight` cannot be passed when `x` is a {kind}: yield "
+                "`(x, y, sample_weight)` batches instead."
+            )
+        if class_weight is not None:
+            raise ValueError(
+                f"`class_weight` is not supported when `x` is a {kind}; yield "
+                "`(x, y, sample_weight)` batches instead."
+            )
+        if isinstance(x, PyDataset):
+            return PyDatasetAdapter(x, shuffle=shuffle, steps=steps_per_epoch)
+        if isinstance(x, (torch.utils.data.Dataset, torch.utils.data.DataLoader)):
+            return TorchDataAdapter(x, batch_size, shuffle, steps_per_epoch)
+        return GeneratorAdapter(x, steps=steps_per_epoch)
+    if x is None:
+        raise ValueError(
+            "No data was passed: give `x` (arrays, a generator, a PyDataset or a "
+            "torch Dataset/DataLoader)."
+        )
+    return ArrayAdapter(
+        x,
+        y,
+        sample_weight,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        class_weight=class_weight,
+        steps=steps_per_epoch,
+    )
