@@ -1,13 +1,9 @@
-"""Build a Dense network with ember and train it on data made here.
-
-Until `compile()`/`fit()` land, the training loop is plain PyTorch: an ember model
-is an `nn.Module`, so any torch optimizer trains `model.trainable_weights`.
+"""Build a Dense network with ember and train it on data made here, the Keras way.
 
     python examples/train_dense.py
 """
 
 import numpy as np
-import torch
 
 import ember as keras
 from ember import layers
@@ -40,29 +36,21 @@ def main(epochs=30, batch_size=32):
     )
     model.summary()
 
-    optimizer = torch.optim.Adam(model.trainable_weights, lr=1e-2)
-    x_train_t, y_train_t = torch.from_numpy(x_train), torch.from_numpy(y_train)
-    for epoch in range(1, epochs + 1):
-        order = torch.randperm(len(x_train_t))
-        total = 0.0
-        for start in range(0, len(order), batch_size):
-            index = order[start : start + batch_size]
-            probabilities = model(x_train_t[index], training=True)
-            loss = torch.nn.functional.nll_loss(
-                torch.log(probabilities.clamp_min(1e-7)), y_train_t[index]
-            )
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-        if epoch % 5 == 0 or epoch == 1:
-            with torch.no_grad():
-                predicted = model(torch.from_numpy(x_val)).argmax(dim=1).numpy()
-            accuracy = float((predicted == y_val).mean())
-            print(
-                f"epoch {epoch:3d}  loss {total / len(x_train):.4f}  "
-                f"val_accuracy {accuracy:.4f}"
-            )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=1e-2),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=batch_size,
+        epochs=epochs,
+        validation_data=(x_val, y_val),
+        verbose=2,
+    )
+    _, accuracy = model.evaluate(x_val, y_val, verbose=0)
+    print(f"validation accuracy: {accuracy:.4f}")
     return accuracy
 
 

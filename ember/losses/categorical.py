@@ -126,6 +126,12 @@ def sparse_categorical_crossentropy(
     """
     y_pred = _as_tensor(y_pred)
     y_true = _as_tensor(y_true, None, y_pred)
+    if y_pred.ndim == 0:
+        raise ValueError(
+            "`sparse_categorical_crossentropy` needs predictions with a class "
+            "axis, e.g. of shape (batch_size, num_classes). Received: "
+            "y_pred.shape=()."
+        )
     if y_true.ndim == y_pred.ndim and y_true.shape[axis] == 1:
         y_true = torch.squeeze(y_true, dim=axis)
     valid = None
@@ -394,10 +400,12 @@ def _check_labels(labels, y_pred, axis, loss_name, ignore_class=None):
     traces, an asynchronous assertion runs on the device instead: reading the
     answer on the host would make every training step wait for the device.
     """
+    if labels.device.type == "meta" or y_pred.ndim == 0:
+        return  # nothing to read, or the op raises its shape error
     expected_shape = list(y_pred.shape)
     del expected_shape[axis]
-    if labels.device.type == "meta" or list(labels.shape) != expected_shape:
-        return  # nothing to read, or the op raises its shape error
+    if list(labels.shape) != expected_shape:
+        return  # the op raises its shape error
     num_classes = y_pred.shape[axis]
     if labels.device.type == "cuda" or torch.compiler.is_compiling():
         in_range = torch.all((labels >= 0) & (labels < num_classes))

@@ -393,14 +393,17 @@ def _is_number_list(x) -> bool:
 def _as_tensor(x, dtype=None, like=None) -> torch.Tensor:
     """`x` as a tensor of `dtype` (if given), on the device of tensor `like`.
 
-    Tensors keep their device; arrays and Python values follow `like` (which
-    costs one host-to-device copy, as any input batch does).
+    Moving to `like`'s device (labels on the CPU, predictions on a GPU) costs
+    one asynchronous host-to-device copy, as any input batch does.
     """
-    if isinstance(x, torch.Tensor):
-        return x if dtype is None or x.dtype == dtype else x.to(dtype)
-    x = convert_to_tensor(x, dtype)
+    if not isinstance(x, torch.Tensor):
+        x = convert_to_tensor(x, dtype)
+    elif dtype is not None and x.dtype != dtype:
+        x = x.to(dtype)
     if like is not None and x.device != like.device and like.device.type != "meta":
-        x = x.to(like.device)
+        # Asynchronous only towards an accelerator: a copy to the CPU must
+        # land before CPU kernels read it.
+        x = x.to(like.device, non_blocking=like.device.type != "cpu")
     return x
 
 

@@ -15,7 +15,6 @@ from ember.metrics.metrics_utils import squeeze_or_expand_to_same_rank, to_tenso
 
 # The score given to predictions outside the top k (below any threshold).
 NEG_INF = -1e10
-CONFUSION_KEYS = ("tp", "fp", "tn", "fn")
 
 
 def parse_thresholds(thresholds, default, owner) -> list:
@@ -57,7 +56,7 @@ def update_confusion_matrix_variables(
     """Adds a batch's weighted confusion counts to `variables`.
 
     Args:
-        variables: Dict from keys of `CONFUSION_KEYS` to state variables.
+        variables: Dict from `"tp"`, `"fp"`, `"tn"`, `"fn"` to state variables.
         y_true: Labels; any non-zero value counts as positive.
         y_pred: Scores, compared with `>` to each threshold.
         thresholds: The thresholds as a list of Python floats.

@@ -162,9 +162,9 @@ class IoU(_IoUBase):
         valid = denominator > 1e-9
         iou = true_positives / (denominator + config.epsilon())
         iou = torch.where(valid, iou, 0.0)
-        return torch.sum(iou, dim=self.axis) / (
-            torch.sum(valid.float()) + config.epsilon()
-        )
+        # `iou` is 1-D: summed whole (Keras sums it over `axis`, which fails
+        # for a class axis other than -1).
+        return torch.sum(iou) / (torch.sum(valid.float()) + config.epsilon())
 
     def get_config(self) -> dict:
         return {

@@ -5,7 +5,6 @@ import torch
 
 from ember import ops
 from ember.backend import config, dtypes
-from ember.backend.errors import ArgumentError
 
 
 def to_tensor(x, dtype=None, device=None) -> torch.Tensor:
@@ -129,9 +128,3 @@ def l2_normalize(x, axis=-1) -> torch.Tensor:
         x = x.unsqueeze(0)
     inv_norm = torch.rsqrt(torch.sum(torch.square(x), dim=axis, keepdim=True))
     return x * torch.clamp(inv_norm, max=1.0 / config.epsilon())
-
-
-def check_range(value, name, owner, low=0.0, high=1.0):
-    """Raises `ArgumentError` unless `low <= value <= high`."""
-    if not low <= value <= high:
-        raise ArgumentError(name, f"a number in [{low}, {high}]", value, owner=owner)

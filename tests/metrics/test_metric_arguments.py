@@ -71,3 +71,15 @@ def test_iou_warns_about_float_weights_on_integer_counts():
     with pytest.warns(UserWarning, match="float32"):
         metric.update_state([0, 1], [0, 1], sample_weight=torch.tensor([0.5, 1.5]))
     assert metric.total_cm.tolist() == [[0, 0], [0, 1]]
+
+
+def test_one_hot_iou_with_a_leading_class_axis():
+    # Keras fails here (it sums the per-class IoUs over `axis`); ember reads
+    # the classes from axis 0 and averages as usual.
+    y_true = torch.eye(3)[[0, 1, 2, 1]]
+    y_pred = torch.eye(3)[[0, 1, 1, 1]]
+    leading = metrics.OneHotMeanIoU(3, axis=0)
+    leading.update_state(y_true.T, y_pred.T)
+    trailing = metrics.OneHotMeanIoU(3)
+    trailing.update_state(y_true, y_pred)
+    assert float(leading.result()) == pytest.approx(float(trailing.result()))
