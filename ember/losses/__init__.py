@@ -15,12 +15,8 @@ from ember.backend.serialization import lookup_class, serialize_object
 from ember.losses.categorical import (
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
-    CategoricalGeneralizedCrossEntropy,
-    SparseCategoricalCrossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
-    categorical_generalized_cross_entropy,
-    sparse_categorical_crossentropy,
 )
 from ember.losses.ctc import CTC, ctc
 from ember.losses.hinge import (
@@ -31,7 +27,7 @@ from ember.losses.hinge import (
     hinge,
     squared_hinge,
 )
-from ember.losses.loss import Loss, LossFunctionWrapper
+from ember.losses.loss import Loss
 from ember.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
@@ -60,6 +56,13 @@ from ember.losses.regression import (
 )
 from ember.losses.segmentation import Dice, Tversky, dice, tversky
 from ember.losses.similarity import Circle, circle
+from ember.losses.sparse_categorical import (
+    CategoricalGeneralizedCrossEntropy,
+    SparseCategoricalCrossentropy,
+    categorical_generalized_cross_entropy,
+    sparse_categorical_crossentropy,
+)
+from ember.losses.wrapper import LossFunctionWrapper
 
 _OBJECTS = (
     Loss,

@@ -5,7 +5,8 @@ import torch
 
 from ember.backend.dtypes import standardize_dtype, to_torch_dtype
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _as_tensor, _BuiltinLoss
+from ember.losses.loss import _as_tensor
+from ember.losses.wrapper import _BuiltinLoss
 from ember.ops import result_type
 
 

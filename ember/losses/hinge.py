@@ -8,7 +8,8 @@ to `{-1, 1}` (on the device, without reading the values).
 import torch
 
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _BuiltinLoss, _true_pred
+from ember.losses.loss import _true_pred
+from ember.losses.wrapper import _BuiltinLoss
 
 
 @symbolic_op

@@ -8,7 +8,8 @@ import torch
 
 from ember.backend import config
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _BuiltinLoss, _true_pred
+from ember.losses.loss import _true_pred
+from ember.losses.wrapper import _BuiltinLoss
 from ember.ops import nn as nn_ops
 
 

@@ -14,11 +14,11 @@ import torch
 from ember.backend import config
 from ember.backend.symbolic import symbolic_op
 from ember.losses.loss import (
-    _BuiltinLoss,
     _float32,
     _true_pred,
     squeeze_or_expand_to_same_rank,
 )
+from ember.losses.wrapper import _BuiltinLoss
 from ember.ops import nn as nn_ops
 
 # Keras computes log(2) in float32, also for float64 losses.

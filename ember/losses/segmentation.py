@@ -9,7 +9,8 @@ import torch
 
 from ember.backend import config
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _BuiltinLoss, _true_pred
+from ember.losses.loss import _true_pred
+from ember.losses.wrapper import _BuiltinLoss
 
 
 @symbolic_op

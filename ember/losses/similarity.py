@@ -4,7 +4,8 @@ Loss: A Unified Perspective of Pair Similarity Optimization")."""
 import torch
 
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _as_tensor, _BuiltinLoss
+from ember.losses.loss import _as_tensor
+from ember.losses.wrapper import _BuiltinLoss
 
 
 @symbolic_op

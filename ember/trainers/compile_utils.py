@@ -232,7 +232,9 @@ def _make_loss(spec, y_true, y_pred):
     if spec is None:
         return None
     if isinstance(spec, str) and spec.lower() in ("crossentropy", "ce"):
-        binary, sparse = _binary_or_sparse(y_true, y_pred)
+        from ember.metrics import binary_or_sparse_categorical
+
+        binary, sparse = binary_or_sparse_categorical(y_true.shape, y_pred.shape)
         spec = (
             "binary_crossentropy"
             if binary
@@ -247,24 +249,11 @@ def _make_loss(spec, y_true, y_pred):
     return loss
 
 
-def _binary_or_sparse(y_true, y_pred):
-    binary = y_pred.shape[-1] == 1 if y_pred.ndim else True
-    sparse = y_true.ndim < y_pred.ndim or (
-        y_true.ndim > 0 and y_true.shape[-1] == 1 and y_pred.shape[-1] > 1
-    )
-    return binary, sparse
-
-
 def _make_metric(spec, y_true, y_pred):
     from ember import metrics
 
     if isinstance(spec, str) and spec.lower() in ("accuracy", "acc"):
-        binary, sparse = _binary_or_sparse(y_true, y_pred)
-        if binary:
-            return metrics.BinaryAccuracy(name=spec)
-        if sparse:
-            return metrics.SparseCategoricalAccuracy(name=spec)
-        return metrics.CategoricalAccuracy(name=spec)
+        return metrics.resolve_accuracy(spec, y_true.shape, y_pred.shape)
     metric = metrics.get(spec)
     if not isinstance(metric, metrics.Metric):
         metric = metrics.MeanMetricWrapper(
