@@ -1,6 +1,6 @@
 """Build a Dense network with ember and train it on data made here, the Keras way.
 
-    python examples/train_dense.py
+python examples/train_dense.py
 """
 
 import numpy as np

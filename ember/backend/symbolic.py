@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import torch
 
-from ember.backend import dtypes, tree
+from ember.backend import dtypes, naming, tree
 from ember.backend.keras_tensor import KerasTensor, any_symbolic
 from ember.backend.variable import meta_like
 
@@ -59,7 +59,8 @@ class FunctionOperation(Operation):
     def __init__(self, fn, name=None):
         self.fn = fn
         fn_name = getattr(fn, "__name__", None) or type(fn).__name__
-        self._init_operation(name or fn_name)
+        # Unique per session, as Keras names ops: `add`, `add_1`, ...
+        self._init_operation(name or naming.uniquify(naming.to_snake_case(fn_name)))
 
     def __call__(self, *args, **kwargs):
         if not any_symbolic(args, kwargs):

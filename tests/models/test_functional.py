@@ -125,3 +125,12 @@ def test_nested_sequential_in_functional():
     model = Model(inputs, inner(inputs))
     assert inner.built and model.output_shape == (None, 3)
     assert model.count_params() == 5 * 4 + 4 + 4 * 3 + 3
+
+
+def test_the_same_op_twice_in_one_model():
+    from ember import ops
+
+    inputs = Input(shape=(3,))
+    outputs = ops.add(ops.add(inputs, 1.0), 1.0)
+    model = Model(inputs, outputs)
+    torch.testing.assert_close(model(torch.zeros(1, 3)), torch.full((1, 3), 2.0))
