@@ -210,18 +210,23 @@ class CompileMetrics:
                 metric.update_state(yt, yp, sample_weight=sw if is_weighted else None)
 
     def result(self) -> dict:
-        results = {}
-        for metric in self._flat:
-            value = metric.result()
-            if isinstance(value, dict):
-                results.update(value)
-            else:
-                results[metric.name] = value
-        return results
+        return merged_results(self._flat)
 
     def reset_state(self):
         for metric in self._flat:
             metric.reset_state()
+
+
+def merged_results(metrics) -> dict:
+    """One flat dict of the metrics' results (dict results are merged in)."""
+    results = {}
+    for metric in metrics:
+        value = metric.result()
+        if isinstance(value, dict):
+            results.update(value)
+        else:
+            results[metric.name] = value
+    return results
 
 
 def _make_loss(spec, y_true, y_pred):

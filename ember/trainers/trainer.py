@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from ember.backend import tree
-from ember.trainers.compile_utils import CompileLoss, CompileMetrics
+from ember.trainers.compile_utils import CompileLoss, CompileMetrics, merged_results
 from ember.trainers.data.data_adapter_utils import (
     train_validation_split,
     unpack_x_y_sample_weight,
@@ -138,14 +138,7 @@ class Trainer:
 
     def get_metrics_result(self) -> dict:
         """The current value of every metric, as a flat dict of device tensors."""
-        results = {}
-        for metric in self.metrics:
-            value = metric.result()
-            if isinstance(value, dict):
-                results.update(value)
-            else:
-                results[metric.name] = value
-        return results
+        return merged_results(self.metrics)
 
     # ------------------------------------------------------------------ steps
     def compute_loss(
@@ -349,8 +342,6 @@ class Trainer:
         **kwargs,
     ):
         """Returns the loss and metric values on the given data."""
-        from ember.callbacks import CallbackList
-
         self._assert_compiled("evaluate")
         if kwargs:
             raise TypeError(
@@ -358,15 +349,7 @@ class Trainer:
             )
         adapter = get_data_adapter(x, y, sample_weight, batch_size, steps, False)
         device = self._training_device()
-        if not isinstance(callbacks, CallbackList):
-            callbacks = CallbackList(
-                callbacks,
-                add_progbar=verbose != 0,
-                verbose=1 if verbose == "auto" else verbose,
-                epochs=1,
-                steps=adapter.num_batches,
-                model=self,
-            )
+        callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
@@ -377,28 +360,14 @@ class Trainer:
                 callbacks.on_test_batch_end(step, logs)
         logs = dict(self.get_metrics_result())
         callbacks.on_test_end(logs)
-        numbers = {k: _to_number(v) for k, v in logs.items()}
-        if return_dict:
-            return numbers
-        values = list(numbers.values())
-        return values[0] if len(values) == 1 else values
+        return self._format_logs(logs, return_dict)
 
     # ---------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Returns the model's outputs on `x` as numpy arrays (batched)."""
-        from ember.callbacks import CallbackList
-
         adapter = get_data_adapter(x, None, None, batch_size, steps, False)
         device = self._training_device()
-        if not isinstance(callbacks, CallbackList):
-            callbacks = CallbackList(
-                callbacks,
-                add_progbar=verbose != 0,
-                verbose=1 if verbose == "auto" else verbose,
-                epochs=1,
-                steps=adapter.num_batches,
-                model=self,
-            )
+        callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
         callbacks.on_predict_begin()
         outputs = []
         with torch.no_grad():
@@ -447,6 +416,21 @@ class Trainer:
         with torch.no_grad():
             outputs = self.predict_step(_to_device(batch, self._training_device()))
         return tree.map_structure(lambda t: t.detach().cpu().numpy(), outputs)
+
+    def _inference_callbacks(self, callbacks, verbose, steps):
+        """The CallbackList of `evaluate`/`predict` (fit passes its own along)."""
+        from ember.callbacks import CallbackList
+
+        if isinstance(callbacks, CallbackList):
+            return callbacks
+        return CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            verbose=1 if verbose == "auto" else verbose,
+            epochs=1,
+            steps=steps,
+            model=self,
+        )
 
     def _format_logs(self, logs, return_dict):
         numbers = {k: _to_number(v) for k, v in logs.items()}
