@@ -1,5 +1,7 @@
 """compile / fit / evaluate / predict against Keras 3 and on every input kind."""
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -231,3 +233,55 @@ def test_labels_out_of_range_is_a_clear_error():
     y[5] = 3
     with pytest.raises(ValueError, match=r"label value of 3.*3 classes"):
         model.fit(x, y, verbose=0)
+
+
+def test_jit_compile_trains_like_eager():
+    x, y = _data()
+    eager, compiled = _mlp(ember), _mlp(ember)
+    compiled.set_weights(eager.get_weights())
+    eager.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    compiled.compile(
+        optimizer="sgd", loss="sparse_categorical_crossentropy", jit_compile=True
+    )
+    eager.fit(x, y, epochs=1, shuffle=False, verbose=0)
+    compiled.fit(x, y, epochs=1, shuffle=False, verbose=0)
+    for a, b in zip(eager.get_weights(), compiled.get_weights()):
+        np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_early_stopping_inside_fit_restores_best_weights():
+    x, y = _data()
+    model = _mlp(ember)
+    model.compile(optimizer=ember.optimizers.SGD(learning_rate=10.0), loss="mse")
+    stopper = ember.callbacks.EarlyStopping(
+        monitor="loss", patience=1, restore_best_weights=True
+    )
+    history = model.fit(x, np.eye(3)[y], epochs=20, callbacks=[stopper], verbose=0)
+    assert len(history.history["loss"]) < 20
+    assert stopper.best == min(history.history["loss"])
+
+
+def test_progress_bar_prints_one_line_per_epoch_in_a_log(capsys):
+    x, y = _data()
+    model = _mlp(ember)
+    model.compile(
+        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    model.fit(x, y, batch_size=16, epochs=2, verbose=1)
+    out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)  # Keras's colours
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines[0] == "Epoch 1/2" and lines[2] == "Epoch 2/2"
+    assert lines[1].startswith("4/4 ━━━━━━━━━━━━━━━━━━━━") and "accuracy: " in lines[1]
+    assert "loss: " in lines[1] and "step" in lines[1]
+
+
+def test_predict_with_dict_inputs_and_outputs():
+    a, b = ember.Input(shape=(2,), name="a"), ember.Input(shape=(3,), name="b")
+    joined = layers.Concatenate()([a, b])
+    model = ember.Model(
+        {"a": a, "b": b}, {"sum": layers.Dense(1)(joined), "same": joined}
+    )
+    out = model.predict(
+        {"a": np.ones((10, 2)), "b": np.ones((10, 3))}, batch_size=4, verbose=0
+    )
+    assert out["sum"].shape == (10, 1) and out["same"].shape == (10, 5)
