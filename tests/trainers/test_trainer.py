@@ -28,7 +28,19 @@ def _mlp(lib, classes=3):
     )
 
 
-OPTIMIZERS = ["sgd", "adam", "rmsprop", "adagrad", "adamw", "nadam", "adamax"]
+OPTIMIZERS = [
+    "sgd",
+    "adam",
+    "adamw",
+    "rmsprop",
+    "adagrad",
+    "adadelta",
+    "adamax",
+    "nadam",
+    "ftrl",
+    "lion",
+    "adafactor",
+]
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
