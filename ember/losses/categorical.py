@@ -38,10 +38,9 @@ def categorical_crossentropy(
     >>> ember.losses.categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])
     tensor([0.6931])
     """
-    _check_axis(axis)
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    _warn_one_class(y_pred, "categorical_crossentropy")
-    y_true = _smooth(y_true, label_smoothing)
+    y_true, y_pred = _categorical_inputs(
+        y_true, y_pred, label_smoothing, axis, "categorical_crossentropy"
+    )
     return nn_ops.categorical_crossentropy(
         y_true, y_pred, from_logits=from_logits, axis=axis
     )
@@ -77,18 +76,12 @@ def categorical_focal_crossentropy(
     >>> ember.losses.categorical_focal_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])
     tensor([0.0433])
     """
-    _check_axis(axis)
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    _warn_one_class(y_pred, "categorical_focal_crossentropy")
-    y_true = _smooth(y_true, label_smoothing)
-    if from_logits:
-        y_pred = torch.softmax(y_pred, dim=axis)
-    output = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
-    epsilon = config.epsilon()
-    output = torch.clamp(output, epsilon, 1.0 - epsilon)
-    crossentropy = -y_true * torch.log(output)
-    weight = torch.pow(1.0 - output, gamma) * alpha
-    return torch.sum(weight * crossentropy, dim=axis)
+    y_true, y_pred = _categorical_inputs(
+        y_true, y_pred, label_smoothing, axis, "categorical_focal_crossentropy"
+    )
+    return _categorical_focal_crossentropy(
+        y_true, y_pred, alpha, gamma, from_logits, axis
+    )
 
 
 class CategoricalCrossentropy(_BuiltinLoss):
@@ -180,15 +173,15 @@ class CategoricalFocalCrossentropy(_BuiltinLoss):
         )
 
 
-def _check_axis(axis):
+def _categorical_inputs(y_true, y_pred, label_smoothing, axis, name):
+    """Checks `axis`, converts the arguments, warns on one class and smooths
+    the targets."""
     if isinstance(axis, bool):
         raise ValueError(
             "Invalid value for argument `axis`: expected an int. "
             f"Received: axis={axis!r} (of type bool)."
         )
-
-
-def _warn_one_class(y_pred, name):
+    y_true, y_pred = _true_pred(y_true, y_pred)
     if y_pred.ndim and y_pred.shape[-1] == 1:
         warnings.warn(
             f"In loss {name}, expected y_pred.shape to be (batch_size, "
@@ -198,6 +191,19 @@ def _warn_one_class(y_pred, name):
             SyntaxWarning,
             stacklevel=3,
         )
+    return _smooth(y_true, label_smoothing), y_pred
+
+
+def _categorical_focal_crossentropy(y_true, y_pred, alpha, gamma, from_logits, axis):
+    """The per-sample math on tensors, shared with the metrics' function form."""
+    if from_logits:
+        y_pred = torch.softmax(y_pred, dim=axis)
+    output = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
+    epsilon = config.epsilon()
+    output = torch.clamp(output, epsilon, 1.0 - epsilon)
+    crossentropy = -y_true * torch.log(output)
+    weight = torch.pow(1.0 - output, gamma) * alpha
+    return torch.sum(weight * crossentropy, dim=axis)
 
 
 def _smooth(y_true, label_smoothing):

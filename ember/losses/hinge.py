@@ -8,7 +8,7 @@ to `{-1, 1}` (on the device, without reading the values).
 import torch
 
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _true_pred
+from ember.losses.loss import _mean, _true_pred
 from ember.losses.wrapper import _BuiltinLoss
 
 
@@ -25,9 +25,7 @@ def hinge(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.hinge([[1.0, -1.0]], [[0.5, -2.0]])
     tensor([0.2500])
     """
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    y_true = _signed_labels(y_true)
-    return torch.mean(torch.clamp(1.0 - y_true * y_pred, min=0.0), dim=-1)
+    return _mean(_hinge_margins(*_true_pred(y_true, y_pred)))
 
 
 @symbolic_op
@@ -44,10 +42,7 @@ def squared_hinge(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.squared_hinge([[1.0, -1.0]], [[0.5, -2.0]])
     tensor([0.1250])
     """
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    y_true = _signed_labels(y_true)
-    margin = torch.clamp(1.0 - y_true * y_pred, min=0.0)
-    return torch.mean(torch.square(margin), dim=-1)
+    return _mean(torch.square(_hinge_margins(*_true_pred(y_true, y_pred))))
 
 
 @symbolic_op
@@ -65,10 +60,7 @@ def categorical_hinge(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.categorical_hinge([[0.0, 1.0]], [[0.5, 1.0]])
     tensor([0.5000])
     """
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    pos = torch.sum(y_true * y_pred, dim=-1)
-    neg = torch.amax((1.0 - y_true) * y_pred, dim=-1)
-    return torch.clamp(neg - pos + 1.0, min=0.0)
+    return _categorical_hinge(*_true_pred(y_true, y_pred))
 
 
 class Hinge(_BuiltinLoss):
@@ -139,3 +131,18 @@ def _signed_labels(y_true):
     them otherwise. A `where` on the device: no host sync."""
     is_binary = torch.all((y_true == 0) | (y_true == 1))
     return torch.where(is_binary, 2.0 * y_true - 1.0, y_true)
+
+
+# The per-sample math on tensors, shared with the metrics' function forms (which
+# convert their inputs as Keras does, keeping integer predictions).
+
+
+def _hinge_margins(y_true, y_pred):
+    """`maximum(1 - y_true * y_pred, 0)`, the targets mapped to `{-1, 1}`."""
+    return torch.clamp(1.0 - _signed_labels(y_true) * y_pred, min=0.0)
+
+
+def _categorical_hinge(y_true, y_pred):
+    pos = torch.sum(y_true * y_pred, dim=-1)
+    neg = torch.amax((1.0 - y_true) * y_pred, dim=-1)
+    return torch.clamp(neg - pos + 1.0, min=0.0)

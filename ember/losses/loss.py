@@ -335,6 +335,14 @@ def _true_pred(y_true, y_pred):
     return _as_tensor(y_true, y_pred.dtype, y_pred), y_pred
 
 
+def _mean(x, dim=-1):
+    """`torch.mean` over `dim` that, as Keras's, averages integers and booleans
+    as `floatx()` (the metrics' function forms pass integer tensors)."""
+    if not (x.is_floating_point() or x.is_complex()):
+        x = x.to(to_torch_dtype(config.floatx()))
+    return torch.mean(x, dim=dim)
+
+
 def _float32(value: float) -> float:
     """`value` rounded to the nearest float32, as a Python float."""
     return struct.unpack("f", struct.pack("f", value))[0]

@@ -8,7 +8,7 @@ import torch
 
 from ember.backend import config
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import _true_pred
+from ember.losses.loss import _mean, _true_pred
 from ember.losses.wrapper import _BuiltinLoss
 from ember.ops import nn as nn_ops
 
@@ -24,11 +24,7 @@ def kl_divergence(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.kl_divergence([[0.5, 0.5]], [[0.5, 0.5]])
     tensor([0.])
     """
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    epsilon = config.epsilon()
-    y_true = torch.clamp(y_true, epsilon, 1.0)
-    y_pred = torch.clamp(y_pred, epsilon, 1.0)
-    return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
+    return _kl_divergence(*_true_pred(y_true, y_pred))
 
 
 @symbolic_op
@@ -42,8 +38,7 @@ def poisson(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.poisson([[1.0]], [[1.0]])
     tensor([1.0000])
     """
-    y_true, y_pred = _true_pred(y_true, y_pred)
-    return torch.mean(y_pred - y_true * torch.log(y_pred + config.epsilon()), dim=-1)
+    return _poisson(*_true_pred(y_true, y_pred))
 
 
 @symbolic_op
@@ -68,11 +63,7 @@ def binary_crossentropy(
     tensor([0.6931])
     """
     y_true, y_pred = _true_pred(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    return torch.mean(
-        nn_ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), dim=axis
-    )
+    return _binary_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis)
 
 
 @symbolic_op
@@ -111,16 +102,16 @@ def binary_focal_crossentropy(
     tensor([0.3466])
     """
     y_true, y_pred = _true_pred(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    if from_logits:
-        y_pred = torch.sigmoid(y_pred)
-    bce = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=False)
-    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
-    focal_bce = torch.pow(1.0 - p_t, gamma) * bce
-    if apply_class_balancing:
-        focal_bce = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal_bce
-    return torch.mean(focal_bce, dim=axis)
+    return _binary_focal_crossentropy(
+        y_true,
+        y_pred,
+        apply_class_balancing,
+        alpha,
+        gamma,
+        from_logits,
+        label_smoothing,
+        axis,
+    )
 
 
 class KLDivergence(_BuiltinLoss):
@@ -254,3 +245,54 @@ class BinaryFocalCrossentropy(_BuiltinLoss):
             alpha=alpha,
             gamma=gamma,
         )
+
+
+# The per-sample math on tensors, shared with the metrics' function forms (which
+# convert their inputs as Keras does, keeping integer predictions).
+
+
+def _kl_divergence(y_true, y_pred):
+    epsilon = config.epsilon()
+    y_true = torch.clamp(y_true, epsilon, 1)
+    y_pred = torch.clamp(y_pred, epsilon, 1)
+    return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
+
+
+def _poisson(y_true, y_pred):
+    # Epsilon in the inputs' dtype, as Keras has it (0 for integer inputs).
+    epsilon = torch.tensor(config.epsilon(), dtype=y_pred.dtype)
+    return _mean(y_pred - y_true * torch.log(y_pred + epsilon))
+
+
+def _smooth_binary(y_true, label_smoothing):
+    """Moves binary targets `label_smoothing` of the way towards 0.5."""
+    if not label_smoothing:
+        return y_true
+    return y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+
+
+def _binary_crossentropy(y_true, y_pred, from_logits, label_smoothing, axis):
+    y_true = _smooth_binary(y_true, label_smoothing)
+    values = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
+    return _mean(values, dim=axis)
+
+
+def _binary_focal_crossentropy(
+    y_true,
+    y_pred,
+    apply_class_balancing,
+    alpha,
+    gamma,
+    from_logits,
+    label_smoothing,
+    axis,
+):
+    y_true = _smooth_binary(y_true, label_smoothing)
+    if from_logits:
+        y_pred = torch.sigmoid(y_pred)
+    bce = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=False)
+    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
+    focal_bce = torch.pow(1.0 - p_t, gamma) * bce
+    if apply_class_balancing:
+        focal_bce = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal_bce
+    return _mean(focal_bce, dim=axis)

@@ -13,16 +13,9 @@ import torch
 
 from ember.backend import config
 from ember.backend.symbolic import symbolic_op
-from ember.losses.loss import (
-    _float32,
-    _true_pred,
-    squeeze_or_expand_to_same_rank,
-)
+from ember.losses.loss import _mean, _true_pred, squeeze_or_expand_to_same_rank
 from ember.losses.wrapper import _BuiltinLoss
 from ember.ops import nn as nn_ops
-
-# Keras computes log(2) in float32, also for float64 losses.
-_LOG_2 = _float32(math.log(2.0))
 
 
 @symbolic_op
@@ -34,8 +27,7 @@ def mean_squared_error(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]])
     tensor([0.5000])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
-    return torch.mean(torch.square(y_true - y_pred), dim=-1)
+    return _mean_squared_error(*_matched(y_true, y_pred))
 
 
 @symbolic_op
@@ -47,8 +39,7 @@ def mean_absolute_error(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.mean_absolute_error([[0.0, 1.0]], [[2.0, 1.0]])
     tensor([1.])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
-    return torch.mean(torch.abs(y_true - y_pred), dim=-1)
+    return _mean_absolute_error(*_matched(y_true, y_pred))
 
 
 @symbolic_op
@@ -61,9 +52,7 @@ def mean_absolute_percentage_error(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.mean_absolute_percentage_error([[2.0, 4.0]], [[1.0, 4.0]])
     tensor([25.])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
-    scale = torch.clamp(torch.abs(y_true), min=config.epsilon())
-    return 100.0 * torch.mean(torch.abs((y_true - y_pred) / scale), dim=-1)
+    return _mean_absolute_percentage_error(*_matched(y_true, y_pred))
 
 
 @symbolic_op
@@ -77,12 +66,7 @@ def mean_squared_logarithmic_error(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.mean_squared_logarithmic_error([[0.0]], [[math.e - 1]])
     tensor([1.0000])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
-    # Keras takes epsilon as a float32 tensor, for float64 losses too.
-    epsilon = _float32(config.epsilon())
-    first_log = torch.log(torch.clamp(y_pred, min=epsilon) + 1.0)
-    second_log = torch.log(torch.clamp(y_true, min=epsilon) + 1.0)
-    return torch.mean(torch.square(first_log - second_log), dim=-1)
+    return _mean_squared_logarithmic_error(*_matched(y_true, y_pred))
 
 
 @symbolic_op
@@ -100,10 +84,7 @@ def cosine_similarity(y_true, y_pred, axis=-1) -> torch.Tensor:
     >>> ember.losses.cosine_similarity([[0.0, 1.0]], [[0.0, 3.0]])
     tensor([-1.])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
-    y_pred = nn_ops.normalize(y_pred, axis=axis)
-    y_true = nn_ops.normalize(y_true, axis=axis)
-    return -torch.sum(y_true * y_pred, dim=axis)
+    return -_cosine_similarity(*_matched(y_true, y_pred), axis)
 
 
 @symbolic_op
@@ -123,13 +104,9 @@ def huber(y_true, y_pred, delta=1.0) -> torch.Tensor:
     >>> ember.losses.huber([[0.0, 0.0]], [[0.5, 3.0]])
     tensor([1.3125])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
+    y_true, y_pred = _matched(y_true, y_pred)
     delta = torch.full((), delta, dtype=y_pred.dtype, device=y_pred.device)
-    error = y_pred - y_true
-    abs_error = torch.abs(error)
-    quadratic = 0.5 * torch.square(error)
-    linear = delta * abs_error - 0.5 * torch.square(delta)
-    return torch.mean(torch.where(abs_error <= delta, quadratic, linear), dim=-1)
+    return _huber(y_true, y_pred, delta)
 
 
 @symbolic_op
@@ -145,11 +122,7 @@ def log_cosh(y_true, y_pred) -> torch.Tensor:
     >>> ember.losses.log_cosh([[0.0]], [[0.0]])
     tensor([0.])
     """
-    y_true, y_pred = squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
-    error = y_pred - y_true
-    return torch.mean(
-        error + torch.nn.functional.softplus(error * -2.0) - _LOG_2, dim=-1
-    )
+    return _log_cosh(*_matched(y_true, y_pred))
 
 
 class MeanSquaredError(_BuiltinLoss):
@@ -330,3 +303,60 @@ class LogCosh(_BuiltinLoss):
 
     def __init__(self, reduction="sum_over_batch_size", name="log_cosh", dtype=None):
         super().__init__(log_cosh, reduction=reduction, name=name, dtype=dtype)
+
+
+def _matched(y_true, y_pred):
+    """The arguments as tensors (`_true_pred`), a trailing axis of 1 aligned."""
+    return squeeze_or_expand_to_same_rank(*_true_pred(y_true, y_pred))
+
+
+# The per-sample math on tensors, shared with the metrics' function forms (which
+# convert their inputs as Keras does, keeping integer predictions).
+
+
+def _mean_squared_error(y_true, y_pred):
+    return _mean(torch.square(y_true - y_pred))
+
+
+def _mean_absolute_error(y_true, y_pred):
+    return _mean(torch.abs(y_true - y_pred))
+
+
+def _mean_absolute_percentage_error(y_true, y_pred):
+    # Epsilon in the inputs' dtype, as Keras has it (0 for integer inputs).
+    epsilon = torch.tensor(config.epsilon(), dtype=y_pred.dtype)
+    scale = torch.maximum(torch.abs(y_true), epsilon)
+    return 100.0 * _mean(torch.abs((y_true - y_pred) / scale))
+
+
+def _mean_squared_logarithmic_error(y_true, y_pred):
+    # Keras takes epsilon as a float32 tensor, for float64 losses too. A 0-d
+    # CPU tensor joins device ops as a scalar, with no copy.
+    epsilon = torch.tensor(config.epsilon(), dtype=torch.float32)
+    first_log = torch.log(torch.maximum(y_pred, epsilon) + 1.0)
+    second_log = torch.log(torch.maximum(y_true, epsilon) + 1.0)
+    return _mean(torch.square(first_log - second_log))
+
+
+def _cosine_similarity(y_true, y_pred, axis):
+    """The cosine similarity itself (the loss is its negative)."""
+    y_pred = nn_ops.normalize(y_pred, axis=axis)
+    y_true = nn_ops.normalize(y_true, axis=axis)
+    return torch.sum(y_true * y_pred, dim=axis)
+
+
+def _huber(y_true, y_pred, delta):
+    """`delta` is a tensor, in the dtype the caller chose."""
+    error = y_pred - y_true
+    abs_error = torch.abs(error)
+    half = torch.tensor(0.5, dtype=abs_error.dtype)
+    quadratic = half * torch.square(error)
+    linear = delta * abs_error - half * torch.square(delta)
+    return _mean(torch.where(abs_error <= delta, quadratic, linear))
+
+
+def _log_cosh(y_true, y_pred):
+    error = y_pred - y_true
+    # Keras computes log(2) in float32, also for float64 losses.
+    log_2 = torch.tensor(math.log(2.0), dtype=torch.float32).to(y_pred.dtype)
+    return _mean(error + torch.nn.functional.softplus(error * -2.0) - log_2)

@@ -3,17 +3,9 @@ per-sample function forms."""
 
 import torch
 
+from ember.losses.hinge import _categorical_hinge, _hinge_margins
 from ember.metrics import metrics_utils as utils
 from ember.metrics.reduction_metrics import MeanMetricWrapper
-
-
-def _signed_labels(y_true):
-    """Labels in {0, 1} become {-1, 1}; any other labels are kept as given.
-
-    Decided on the device (no read-back): one `where` over the whole batch.
-    """
-    is_binary = torch.all((y_true == 0) | (y_true == 1))
-    return torch.where(is_binary, 2.0 * y_true - 1.0, y_true)
 
 
 def hinge(y_true, y_pred) -> torch.Tensor:
@@ -26,9 +18,8 @@ def hinge(y_true, y_pred) -> torch.Tensor:
     >>> [round(v, 4) for v in ember.metrics.hinge([[0, 1]], [[0.6, 0.4]]).tolist()]
     [1.1]
     """
-    y_true, y_pred = utils.to_pair(y_true, y_pred)
-    y_true = _signed_labels(y_true)
-    return utils.mean(torch.clamp(1.0 - y_true * y_pred, min=0.0), dim=-1)
+    margins = _hinge_margins(*utils.to_pair(y_true, y_pred))
+    return utils.mean(margins, dim=-1)
 
 
 def squared_hinge(y_true, y_pred) -> torch.Tensor:
@@ -36,9 +27,8 @@ def squared_hinge(y_true, y_pred) -> torch.Tensor:
 
     Labels are -1 or 1; labels given as 0 or 1 are converted.
     """
-    y_true, y_pred = utils.to_pair(y_true, y_pred)
-    y_true = _signed_labels(y_true)
-    return utils.mean(torch.square(torch.clamp(1.0 - y_true * y_pred, min=0.0)), dim=-1)
+    margins = _hinge_margins(*utils.to_pair(y_true, y_pred))
+    return utils.mean(torch.square(margins), dim=-1)
 
 
 def categorical_hinge(y_true, y_pred) -> torch.Tensor:
@@ -46,10 +36,7 @@ def categorical_hinge(y_true, y_pred) -> torch.Tensor:
 
     `pos` is the score of the true class, `neg` the highest other score.
     """
-    y_true, y_pred = utils.to_pair(y_true, y_pred)
-    pos = torch.sum(y_true * y_pred, dim=-1)
-    neg = torch.amax((1.0 - y_true) * y_pred, dim=-1)
-    return torch.clamp(neg - pos + 1.0, min=0.0)
+    return _categorical_hinge(*utils.to_pair(y_true, y_pred))
 
 
 class Hinge(MeanMetricWrapper):

@@ -120,11 +120,3 @@ def divide_no_nan(x, y) -> torch.Tensor:
     """`x / y`, with 0 wherever `y` is 0."""
     # Where y is 0 the quotient may be inf or nan; `where` drops it.
     return torch.where(y == 0, 0.0, x / y)
-
-
-def l2_normalize(x, axis=-1) -> torch.Tensor:
-    """`x` over its L2 norm along `axis` (at most `1 / epsilon` times `x`)."""
-    if x.ndim == 0:
-        x = x.unsqueeze(0)
-    inv_norm = torch.rsqrt(torch.sum(torch.square(x), dim=axis, keepdim=True))
-    return x * torch.clamp(inv_norm, max=1.0 / config.epsilon())

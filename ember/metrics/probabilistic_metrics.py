@@ -5,7 +5,7 @@ import warnings
 
 import torch
 
-from ember.backend import config
+from ember.losses import categorical, probabilistic
 from ember.metrics import metrics_utils as utils
 from ember.metrics.reduction_metrics import MeanMetricWrapper
 from ember.ops import nn as nn_ops
@@ -31,10 +31,9 @@ def binary_crossentropy(
     [0.5108]
     """
     y_true, y_pred = utils.to_pair(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    values = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits)
-    return utils.mean(values, dim=axis)
+    return probabilistic._binary_crossentropy(
+        y_true, y_pred, from_logits, label_smoothing, axis
+    )
 
 
 def binary_focal_crossentropy(
@@ -54,16 +53,16 @@ def binary_focal_crossentropy(
     weighted by `alpha` and negatives by `1 - alpha`.
     """
     y_true, y_pred = utils.to_pair(y_true, y_pred)
-    if label_smoothing:
-        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
-    if from_logits:
-        y_pred = torch.sigmoid(y_pred)
-    bce = nn_ops.binary_crossentropy(y_true, y_pred, from_logits=False)
-    p_t = y_true * y_pred + (1 - y_true) * (1 - y_pred)
-    focal_bce = torch.pow(1.0 - p_t, gamma) * bce
-    if apply_class_balancing:
-        focal_bce = (y_true * alpha + (1 - y_true) * (1 - alpha)) * focal_bce
-    return utils.mean(focal_bce, dim=axis)
+    return probabilistic._binary_focal_crossentropy(
+        y_true,
+        y_pred,
+        apply_class_balancing,
+        alpha,
+        gamma,
+        from_logits,
+        label_smoothing,
+        axis,
+    )
 
 
 def categorical_crossentropy(
@@ -107,14 +106,9 @@ def categorical_focal_crossentropy(
     y_true, y_pred = _categorical_inputs(
         y_true, y_pred, label_smoothing, axis, "categorical_focal_crossentropy"
     )
-    if from_logits:
-        y_pred = torch.softmax(y_pred, dim=axis)
-    output = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
-    epsilon = config.epsilon()
-    output = torch.clamp(output, epsilon, 1.0 - epsilon)
-    cce = -y_true * torch.log(output)
-    focal = torch.pow(1.0 - output, gamma) * alpha * cce
-    return torch.sum(focal, dim=axis)
+    return categorical._categorical_focal_crossentropy(
+        y_true, y_pred, alpha, gamma, from_logits, axis
+    )
 
 
 def sparse_categorical_crossentropy(
@@ -161,19 +155,13 @@ def sparse_categorical_crossentropy(
 def kl_divergence(y_true, y_pred) -> torch.Tensor:
     """Kullback-Leibler divergence `sum(y_true * log(y_true / y_pred))` over the
     last axis, with both clipped to `[epsilon, 1]`."""
-    y_true, y_pred = utils.to_pair(y_true, y_pred)
-    y_true = torch.clamp(y_true, config.epsilon(), 1)
-    y_pred = torch.clamp(y_pred, config.epsilon(), 1)
-    return torch.sum(y_true * torch.log(y_true / y_pred), dim=-1)
+    return probabilistic._kl_divergence(*utils.to_pair(y_true, y_pred))
 
 
 def poisson(y_true, y_pred) -> torch.Tensor:
     """Poisson deviance `mean(y_pred - y_true * log(y_pred + epsilon))` over the
     last axis."""
-    y_true, y_pred = utils.to_pair(y_true, y_pred)
-    # Epsilon in the inputs' dtype, as Keras has it (0 for integer inputs).
-    epsilon = torch.tensor(config.epsilon(), dtype=y_pred.dtype)
-    return utils.mean(y_pred - y_true * torch.log(y_pred + epsilon), dim=-1)
+    return probabilistic._poisson(*utils.to_pair(y_true, y_pred))
 
 
 class KLDivergence(MeanMetricWrapper):

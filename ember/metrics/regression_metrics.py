@@ -1,13 +1,10 @@
 """Regression metrics: mean squared/absolute/percentage/log errors, RMSE,
 cosine similarity, log-cosh and R2, with their per-sample function forms."""
 
-import math
-
 import torch
-import torch.nn.functional as F
 
-from ember.backend import config
 from ember.backend.errors import ArgumentError
+from ember.losses import regression
 from ember.metrics import metrics_utils as utils
 from ember.metrics.metric import Metric
 from ember.metrics.reduction_metrics import Mean, MeanMetricWrapper
@@ -20,14 +17,12 @@ def _matched(y_true, y_pred):
 
 def mean_squared_error(y_true, y_pred) -> torch.Tensor:
     """Mean of `(y_true - y_pred) ** 2` over the last axis."""
-    y_true, y_pred = _matched(y_true, y_pred)
-    return utils.mean(torch.square(y_true - y_pred), dim=-1)
+    return regression._mean_squared_error(*_matched(y_true, y_pred))
 
 
 def mean_absolute_error(y_true, y_pred) -> torch.Tensor:
     """Mean of `abs(y_true - y_pred)` over the last axis."""
-    y_true, y_pred = _matched(y_true, y_pred)
-    return utils.mean(torch.abs(y_true - y_pred), dim=-1)
+    return regression._mean_absolute_error(*_matched(y_true, y_pred))
 
 
 def mean_absolute_percentage_error(y_true, y_pred) -> torch.Tensor:
@@ -35,11 +30,7 @@ def mean_absolute_percentage_error(y_true, y_pred) -> torch.Tensor:
 
     `abs(y_true)` is floored at `epsilon` to avoid dividing by zero.
     """
-    y_true, y_pred = _matched(y_true, y_pred)
-    # Epsilon in the inputs' dtype, as Keras has it (0 for integer inputs).
-    epsilon = torch.tensor(config.epsilon(), dtype=y_pred.dtype)
-    floor = torch.maximum(torch.abs(y_true), epsilon)
-    return 100.0 * utils.mean(torch.abs((y_true - y_pred) / floor), dim=-1)
+    return regression._mean_absolute_percentage_error(*_matched(y_true, y_pred))
 
 
 def mean_squared_logarithmic_error(y_true, y_pred) -> torch.Tensor:
@@ -47,40 +38,23 @@ def mean_squared_logarithmic_error(y_true, y_pred) -> torch.Tensor:
 
     Values are floored at `epsilon` first.
     """
-    y_true, y_pred = _matched(y_true, y_pred)
-    # A 0-d CPU tensor joins device ops as a scalar, with no copy.
-    epsilon = torch.tensor(config.epsilon(), dtype=torch.float32)
-    first = torch.log(torch.maximum(y_pred, epsilon) + 1.0)
-    second = torch.log(torch.maximum(y_true, epsilon) + 1.0)
-    return utils.mean(torch.square(first - second), dim=-1)
+    return regression._mean_squared_logarithmic_error(*_matched(y_true, y_pred))
 
 
 def log_cosh(y_true, y_pred) -> torch.Tensor:
     """Mean of `log(cosh(y_pred - y_true))` over the last axis, computed stably."""
-    y_true, y_pred = _matched(y_true, y_pred)
-    error = y_pred - y_true
-    log2 = torch.tensor(math.log(2.0), dtype=torch.float32).to(y_pred.dtype)
-    return utils.mean(error + F.softplus(error * -2.0) - log2, dim=-1)
+    return regression._log_cosh(*_matched(y_true, y_pred))
 
 
 def huber(y_true, y_pred, delta=1.0) -> torch.Tensor:
     """Mean Huber loss over the last axis: quadratic within `delta`, linear beyond."""
     y_true, y_pred = _matched(y_true, y_pred)
-    delta = utils.to_tensor(delta, y_pred.dtype)
-    error = y_pred - y_true
-    abs_error = torch.abs(error)
-    half = torch.tensor(0.5, dtype=abs_error.dtype)
-    quadratic = half * torch.square(error)
-    linear = delta * abs_error - half * torch.square(delta)
-    return utils.mean(torch.where(abs_error <= delta, quadratic, linear), dim=-1)
+    return regression._huber(y_true, y_pred, utils.to_tensor(delta, y_pred.dtype))
 
 
 def cosine_similarity(y_true, y_pred, axis=-1) -> torch.Tensor:
     """Cosine of the angle between `y_true` and `y_pred` along `axis`."""
-    y_true, y_pred = _matched(y_true, y_pred)
-    return torch.sum(
-        utils.l2_normalize(y_true, axis) * utils.l2_normalize(y_pred, axis), dim=axis
-    )
+    return regression._cosine_similarity(*_matched(y_true, y_pred), axis)
 
 
 class MeanSquaredError(MeanMetricWrapper):
