@@ -2,16 +2,10 @@
 
 import torch
 
-from ember.optimizers.schedules.learning_rate_schedule import (
-    LearningRateSchedule,
-    as_step,
-    cast_constant,
-    check_positive_steps,
-    float_constant,
-)
+from ember.optimizers.schedules.learning_rate_schedule import _RateDecay
 
 
-class ExponentialDecay(LearningRateSchedule):
+class ExponentialDecay(_RateDecay):
     """Multiplies the learning rate by `decay_rate` every `decay_steps` steps.
 
     At step `step` the learning rate is
@@ -46,28 +40,9 @@ class ExponentialDecay(LearningRateSchedule):
         staircase=False,
         name="ExponentialDecay",
     ):
-        check_positive_steps(decay_steps, "decay_steps", "ExponentialDecay")
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(
+            initial_learning_rate, decay_steps, decay_rate, staircase, name
+        )
 
-    def __call__(self, step) -> torch.Tensor:
-        step = as_step(step)
-        initial_learning_rate = float_constant(self.initial_learning_rate, step)
-        decay_steps = cast_constant(self.decay_steps, initial_learning_rate)
-        decay_rate = cast_constant(self.decay_rate, initial_learning_rate)
-        p = step.to(initial_learning_rate.dtype) / decay_steps
-        if self.staircase:
-            p = torch.floor(p)
+    def _decay(self, initial_learning_rate, decay_rate, p) -> torch.Tensor:
         return initial_learning_rate * torch.pow(decay_rate, p)
-
-    def get_config(self) -> dict:
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }

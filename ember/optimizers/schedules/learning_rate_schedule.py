@@ -95,3 +95,36 @@ def check_positive_steps(value, name: str, owner: str) -> None:
 
 def _floatx() -> torch.dtype:
     return getattr(torch, config.floatx())
+
+
+class _RateDecay(LearningRateSchedule):
+    """What ExponentialDecay and InverseTimeDecay share: the same arguments, and
+    `p = step / decay_steps` (floored with `staircase`); each subclass applies
+    its own formula to `p` in `_decay(initial_learning_rate, decay_rate, p)`."""
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
+        check_positive_steps(decay_steps, "decay_steps", type(self).__name__)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name
+
+    def __call__(self, step) -> torch.Tensor:
+        step = as_step(step)
+        initial_learning_rate = float_constant(self.initial_learning_rate, step)
+        decay_steps = cast_constant(self.decay_steps, initial_learning_rate)
+        decay_rate = cast_constant(self.decay_rate, initial_learning_rate)
+        p = step.to(initial_learning_rate.dtype) / decay_steps
+        if self.staircase:
+            p = torch.floor(p)
+        return self._decay(initial_learning_rate, decay_rate, p)
+
+    def get_config(self) -> dict:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
