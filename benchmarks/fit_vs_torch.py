@@ -1,7 +1,9 @@
 """ember's `fit()` against a hand-written PyTorch loop (and Keras 3 when installed).
 
-Same model, data, batch size and optimizer in one process; reports the steady-state
-epoch time of each (the first epoch, which warms caches, is left out) and the ratios.
+Same model, data, batch size and optimizer; ember and the torch loop run in one
+process with their epochs interleaved, Keras 3 in a child process (it needs
+KERAS_BACKEND at import). Reports the median steady-state epoch time of each (the
+first epoch, which warms caches, is left out) and the ratios to the torch loop.
 
     python benchmarks/fit_vs_torch.py [--epochs 4] [--threads 2]
 
@@ -39,7 +41,7 @@ def epoch_times(run_epoch, epochs):
     return times[1:]  # the first epoch warms up
 
 
-def torch_loop(x, y, epochs):
+def torch_loop(x, y):
     model = torch.nn.Sequential(
         torch.nn.Linear(FEATURES, 256),
         torch.nn.ReLU(),
@@ -63,10 +65,10 @@ def torch_loop(x, y, epochs):
             total += loss.detach()
         return float(total)
 
-    return epoch_times(run_epoch, epochs)
+    return run_epoch
 
 
-def keras_like_fit(keras, x, y, epochs):
+def keras_like_fit(keras, x, y):
     model = keras.Sequential(
         [
             keras.Input(shape=(FEATURES,)),
@@ -79,9 +81,19 @@ def keras_like_fit(keras, x, y, epochs):
         optimizer=keras.optimizers.Adam(1e-3),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
-    return epoch_times(
-        lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0), epochs
-    )
+    return lambda: model.fit(x, y, batch_size=BATCH, epochs=1, verbose=0)
+
+
+def interleaved_epoch_times(runners, epochs):
+    """Alternates one epoch of each runner, so that drifts in the machine's speed
+    (other processes, clocks) hit all of them alike; drops the warm-up epoch."""
+    times = {name: [] for name in runners}
+    for _ in range(epochs):
+        for name, run_epoch in runners.items():
+            start = time.perf_counter()
+            run_epoch()
+            times[name].append(time.perf_counter() - start)
+    return {name: values[1:] for name, values in times.items()}
 
 
 def run_keras(epochs, threads):
@@ -90,7 +102,7 @@ def run_keras(epochs, threads):
     code = (
         f"import sys, json, torch; torch.set_num_threads({threads}); "
         f"sys.path.insert(0, {here!r}); import fit_vs_torch as b, keras; "
-        f"x, y = b.make_data(); print(json.dumps(b.keras_like_fit(keras, x, y, {epochs})))"
+        f"x, y = b.make_data(); print(json.dumps(b.epoch_times(b.keras_like_fit(keras, x, y), {epochs})))"
     )
     env = dict(os.environ, KERAS_BACKEND="torch")
     out = subprocess.run(
@@ -118,8 +130,10 @@ def main():
     import_seconds = time.perf_counter() - start
     x, y = make_data()
     torch.manual_seed(0)
-    results = {"torch loop": torch_loop(x, y, args.epochs)}
-    results["ember fit"] = keras_like_fit(ember, x, y, args.epochs)
+    results = interleaved_epoch_times(
+        {"torch loop": torch_loop(x, y), "ember fit": keras_like_fit(ember, x, y)},
+        args.epochs,
+    )
     if importlib.util.find_spec("keras") is not None:
         results["keras 3 fit"] = run_keras(args.epochs, args.threads)
 
