@@ -73,6 +73,18 @@ class Mean(Metric):
         )
 
     def update_state(self, values, sample_weight=None):
+        if (
+            isinstance(values, torch.Tensor)
+            and values.ndim == 0
+            and isinstance(sample_weight, (int, float))
+            and not isinstance(sample_weight, bool)
+            and utils.get_mask(values) is None
+        ):
+            # The trainer's loss tracker, once per step: a scalar loss weighted by
+            # the batch size. Same sums as below, without building weight tensors.
+            self.total.add_(values.to(self.total.dtype), alpha=sample_weight)
+            self.count.add_(sample_weight)
+            return
         values, sample_weight = utils.reduce_to_samplewise_values(
             values, sample_weight, torch.mean, self.dtype, self._device
         )

@@ -257,3 +257,18 @@ def test_mean_metric_wrapper_takes_any_callable():
     metric.update_state(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 4.0]))
     assert float(metric.result()) == 2.0
     assert metric.name == "sq"
+
+
+def test_mean_scalar_with_batch_size_weight_equals_general_path():
+    import torch
+
+    import ember
+
+    fast, general = ember.metrics.Mean(), ember.metrics.Mean()
+    for value, weight in [(0.5, 32), (2.0, 16), (1.25, 7)]:
+        fast.update_state(torch.tensor(value), sample_weight=weight)
+        general.update_state(
+            torch.tensor([value]), sample_weight=torch.tensor([weight])
+        )
+    torch.testing.assert_close(fast.result(), general.result())
+    assert float(fast.count) == 55.0
