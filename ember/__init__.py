@@ -14,6 +14,7 @@ from ember import (
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,

@@ -24,6 +24,7 @@ TOP_LEVEL = [
     "dtype_policies",
     "initializers",
     "layers",
+    "mixed_precision",
     "models",
     "ops",
     "random",

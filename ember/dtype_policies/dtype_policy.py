@@ -47,6 +47,8 @@ class DTypePolicy:
                 ) from None
             self._compute_dtype = self._variable_dtype = dtype
         self._name = name
+        # Mixed policies run layer calls under `torch.autocast` (see Layer).
+        self.is_mixed = self._compute_dtype != self._variable_dtype
         self.torch_compute_dtype = dtypes.to_torch_dtype(self._compute_dtype)
 
     @property

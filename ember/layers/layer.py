@@ -482,6 +482,14 @@ class Layer(torch.nn.Module, Operation):
             if state.meta_pass:
                 with meta_weights(self):
                     outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            elif self._dtype_policy.is_mixed and _autocast_off(self, first):
+                # Mixed precision: float32 weights meet half-precision inputs;
+                # autocast runs matmuls and convolutions in the compute dtype,
+                # as Keras reads variables in it inside a layer's call.
+                with torch.autocast(
+                    first.device.type, dtype=self._dtype_policy.torch_compute_dtype
+                ):
+                    outputs = torch.nn.Module.__call__(self, *args, **kwargs)
             else:
                 outputs = torch.nn.Module.__call__(self, *args, **kwargs)
         finally:
@@ -658,6 +666,14 @@ def _is_plain(value) -> bool:
     if isinstance(value, dict):
         return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
     return False
+
+
+def _autocast_off(layer, first) -> bool:
+    return (
+        layer.autocast
+        and isinstance(first, torch.Tensor)
+        and not torch.is_autocast_enabled(first.device.type)
+    )
 
 
 def _get_mask(x):

@@ -18,6 +18,7 @@ from ember.optimizers.adamax import Adamax
 from ember.optimizers.adamw import AdamW
 from ember.optimizers.ftrl import Ftrl
 from ember.optimizers.lion import Lion
+from ember.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from ember.optimizers.nadam import Nadam
 from ember.optimizers.optimizer import Optimizer
 from ember.optimizers.rmsprop import RMSprop
@@ -32,6 +33,7 @@ _CLASSES = (
     AdamW,
     Ftrl,
     Lion,
+    LossScaleOptimizer,
     Nadam,
     Optimizer,
     RMSprop,
@@ -144,6 +146,7 @@ __all__ = [
     "Adamax",
     "Ftrl",
     "Lion",
+    "LossScaleOptimizer",
     "Nadam",
     "Optimizer",
     "RMSprop",

@@ -68,13 +68,23 @@ class Trainer:
             jit_compile: `True` wraps the step in `torch.compile` (if that
                 fails, ember warns once and runs eagerly); `"auto"` and `False`
                 run eagerly. Defaults to `"auto"`.
-            auto_scale_loss: Scale the loss under a `mixed_float16` policy.
+            auto_scale_loss: Under the `"mixed_float16"` policy, wrap the
+                optimizer in a `LossScaleOptimizer` (dynamic loss scaling).
                 Defaults to `True`.
         """
         from ember import metrics as metrics_module
         from ember import optimizers
 
         self.optimizer = optimizers.get(optimizer)
+        if (
+            auto_scale_loss
+            and self.dtype_policy.name == "mixed_float16"
+            and self.optimizer is not None
+            and not isinstance(self.optimizer, optimizers.LossScaleOptimizer)
+        ):
+            self.optimizer = optimizers.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer"
+            )
         self.loss = loss
         output_names = self._output_names_for_compile()
         self._compile_loss = (
