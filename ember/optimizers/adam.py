@@ -1,5 +1,7 @@
 """`Adam`: adaptive moment estimation (Kingma & Ba, 2014), optionally AMSGrad."""
 
+import math
+
 import torch
 
 from ember.optimizers.optimizer import Optimizer
@@ -18,6 +20,8 @@ class Adam(Optimizer):
 
     Note where `epsilon` sits: it is added to `sqrt(v)`, not to the
     bias-corrected `sqrt(v_hat)` as in `torch.optim.Adam` (Keras's form).
+    The update runs on torch's fused Adam kernel with its epsilon set to
+    `epsilon / sqrt(1 - beta_2**t)`, which is the same arithmetic.
     With `amsgrad=True`, `v` in the last line is replaced by its running
     maximum (slot `velocity_hat`).
 
@@ -57,6 +61,7 @@ class Adam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.amsgrad = amsgrad
+        self._fused_steps = {}  # device -> float step tensor the kernel reads
 
     def build(self, variables) -> None:
         if self.built:
@@ -71,6 +76,9 @@ class Adam(Optimizer):
             )
 
     def _update_group(self, group, grads, learning_rate) -> None:
+        if _fusable(group, grads):
+            self._fused_update(group, grads, learning_rate)
+            return
         step = self._local_step(group)
         beta_1_power = torch.pow(torch.full_like(step, self.beta_1), step)
         beta_2_power = torch.pow(torch.full_like(step, self.beta_2), step)
@@ -93,6 +101,33 @@ class Adam(Optimizer):
         torch._foreach_div_(steps, denominators)
         torch._foreach_sub_(group.variables, steps)
 
+    def _fused_update(self, group, grads, learning_rate) -> None:
+        # Keras's `lr * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps)`
+        # is torch's `lr / (1 - b1**t) * m / (sqrt(v / (1 - b2**t)) + eps_t)`
+        # with `eps_t = eps / sqrt(1 - b2**t)`; the host knows `t`.
+        t = self._step.get() // (self.gradient_accumulation_steps or 1) + 1
+        steps = self._fused_steps.get(group.device)
+        if steps is None:
+            steps = self._fused_steps[group.device] = torch.zeros(
+                (), device=group.device
+            )
+        steps.fill_(t)
+        torch._fused_adam_(
+            group.variables,
+            grads,
+            group.slots(self._momentums),
+            group.slots(self._velocities),
+            group.slots(self._velocity_hats) if self.amsgrad else [],
+            [steps] * len(grads),
+            lr=learning_rate,
+            beta1=self.beta_1,
+            beta2=self.beta_2,
+            weight_decay=0.0,
+            eps=self.epsilon / math.sqrt(1 - self.beta_2**t),
+            amsgrad=self.amsgrad,
+            maximize=False,
+        )
+
     def get_config(self) -> dict:
         config = super().get_config()
         config.update(
@@ -104,3 +139,13 @@ class Adam(Optimizer):
             }
         )
         return config
+
+
+def _fusable(group, grads) -> bool:
+    """Whether torch's fused Adam kernel can update this group: dense
+    floating tensors of one dtype on the CPU or a CUDA device."""
+    return (
+        group.device.type in ("cpu", "cuda")
+        and group.dtype.is_floating_point
+        and all(g.dtype == group.dtype and g.layout == torch.strided for g in grads)
+    )

@@ -32,6 +32,10 @@ def _cosine_warmup(module):
     )
 
 
+# Adam and AdamW run torch's fused kernel: Keras's arithmetic with
+# `eps / sqrt(1 - beta_2**t)` as its epsilon, rounded in another order.
+FUSED_ADAM_ATOL = 5e-6
+
 CASES = {
     "sgd_defaults": ("SGD", {}),
     "sgd": ("SGD", LR),
@@ -163,6 +167,7 @@ def test_matches_keras_step_by_step(case):
     keras_vars = [keras.Variable(v, name=n) for n, v in values.items()]
     ember_vars = _ember_variables(values)
     keras_opt, ember_opt = _build(keras, name, kwargs), _build(ember, name, kwargs)
+    atol = FUSED_ADAM_ATOL if name in ("Adam", "AdamW") else 1e-6
     for step_grads in grads:
         keras_opt.apply([torch.tensor(g) for g in step_grads], keras_vars)
         with no_host_reads():
@@ -174,7 +179,7 @@ def test_matches_keras_step_by_step(case):
             # fused add (a host read of the rate), ember by the rate tensor;
             # norm clipping uses `torch._foreach_norm`, Keras a sum of squares.
             np.testing.assert_allclose(
-                ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=1e-6
+                ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=atol
             )
     # Same state: names, order, shapes and values (Keras's int32 step count and
     # Adafactor placeholders are int64 in ember, so compare values only).
@@ -185,7 +190,7 @@ def test_matches_keras_step_by_step(case):
     ]
     for keras_var, ember_var in zip(keras_state, ember_state):
         np.testing.assert_allclose(
-            ember_var.detach().numpy(), keras_var.numpy(), rtol=1e-5, atol=1e-6
+            ember_var.detach().numpy(), keras_var.numpy(), rtol=1e-5, atol=atol
         )
     assert int(ember_opt.iterations) == int(keras_opt.iterations)
     if kwargs.get("use_ema"):
@@ -193,7 +198,10 @@ def test_matches_keras_step_by_step(case):
         ember_opt.finalize_variable_values(ember_vars)
         for keras_var, ember_var in zip(keras_vars, ember_vars):
             np.testing.assert_allclose(
-                ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=1e-6
+                ember_var.detach().numpy(),
+                keras_var.numpy(),
+                rtol=0,
+                atol=FUSED_ADAM_ATOL,
             )
 
 
@@ -236,7 +244,7 @@ def test_exclude_from_weight_decay_matches_keras():
         ember_opt.apply([torch.tensor(g) for g in step_grads], ember_vars)
     for keras_var, ember_var in zip(keras_vars, ember_vars):
         np.testing.assert_allclose(
-            ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=1e-6
+            ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=FUSED_ADAM_ATOL
         )
 
 
@@ -290,7 +298,7 @@ def test_learning_rate_set_during_training_matches_keras(setting):
         ember_opt.apply([torch.tensor(g) for g in step_grads], ember_vars)
     for keras_var, ember_var in zip(keras_vars, ember_vars):
         np.testing.assert_allclose(
-            ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=1e-6
+            ember_var.detach().numpy(), keras_var.numpy(), rtol=0, atol=FUSED_ADAM_ATOL
         )
     assert [v.name for v in ember_opt.variables] == [
         _stable(v.name) for v in keras_opt.variables
