@@ -9,6 +9,7 @@ from ember import (
     callbacks,
     config,
     constraints,
+    datasets,
     dtype_policies,
     initializers,
     layers,
