@@ -18,7 +18,7 @@ import struct
 import torch
 
 from ember import dtype_policies
-from ember.backend import config, tree
+from ember.backend import compiler, config, tree
 from ember.backend.dtypes import standardize_dtype, to_torch_dtype
 from ember.backend.keras_tensor import any_symbolic
 from ember.backend.naming import auto_name
@@ -261,7 +261,7 @@ def _divide_no_nan(x1, x2):
     return torch.where(zero, 0.0, x1 / torch.where(zero, torch.ones_like(x2), x2))
 
 
-@torch.compiler.assume_constant_result
+@compiler.assume_constant_result
 def _division_dtype(dtype1, dtype2) -> torch.dtype:
     # A constant for `torch.compile`, which need not trace the dtype lattice.
     return _cached_division_dtype(dtype1, dtype2)

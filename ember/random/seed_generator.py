@@ -15,6 +15,7 @@ import random as python_random
 
 import torch
 
+from ember.backend import compiler
 from ember.backend.errors import ArgumentError, UnknownArgumentError
 from ember.backend.naming import auto_name
 from ember.backend.variable import make_variable
@@ -149,7 +150,7 @@ def draw_seed(seed) -> int:
     return (first + second) & _UINT32_MASK
 
 
-@torch.compiler.disable
+@compiler.disable
 def make_torch_generator(seed, device: torch.device) -> torch.Generator:
     """A `torch.Generator` on `device`, seeded from `seed` (see `draw_seed`).
 
