@@ -50,8 +50,10 @@ class Variable(torch.nn.Parameter):
     def constraint(self):
         return self.__dict__.get("_ember_constraint")
 
-    def numpy(self) -> np.ndarray:
-        return self.detach().cpu().numpy()
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        # `force` is torch's `Tensor.numpy` argument (torch's own tools pass it);
+        # a Variable's value is always copied to the host, detached.
+        return self.detach().cpu().numpy(force=force)
 
     def assign(self, value) -> "Variable":
         value = torch.as_tensor(

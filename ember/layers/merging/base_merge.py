@@ -125,7 +125,8 @@ class Merge(Layer):
         if not inputs:
             self._as_shape_list(inputs)
         # Shapes on the meta device carry stand-in sizes: `build` checked them.
-        if not in_meta_pass():
+        # Under torch.compile / torch.export sizes may be symbolic: torch checks.
+        if not in_meta_pass() and not torch.compiler.is_compiling():
             shapes = [tuple(x.shape) for x in inputs]
             if shapes != self._checked_shapes:
                 self._check_shapes(shapes)
