@@ -1,6 +1,7 @@
 """Neural-network ops (`keras.ops.nn`): activations, losses, normalization, attention.
 
-Convolutions and pooling live elsewhere.
+Convolutions and pooling live in `nn_conv` and `nn_pool`; `keras.ops.nn` has
+them too, so they are re-exported here.
 """
 
 import math
@@ -14,6 +15,12 @@ from ember.backend.dtypes import standardize_dtype, to_torch_dtype
 from ember.backend.symbolic import symbolic_op
 from ember.ops._operands import axes, promoted, tensor, to_float
 from ember.ops.dtypes import promote_types
+from ember.ops.nn_conv import conv as conv
+from ember.ops.nn_conv import conv_transpose as conv_transpose
+from ember.ops.nn_conv import depthwise_conv as depthwise_conv
+from ember.ops.nn_conv import separable_conv as separable_conv
+from ember.ops.nn_pool import average_pool as average_pool
+from ember.ops.nn_pool import max_pool as max_pool
 
 # --- Activations -----------------------------------------------------------------
 

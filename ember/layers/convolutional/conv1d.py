@@ -1,0 +1,121 @@
+"""`Conv1D`: 1-D convolution layer (e.g. a temporal convolution)."""
+
+import torch.nn.functional as F
+
+from ember.layers.convolutional.base_conv import BaseConv
+
+
+class Conv1D(BaseConv):
+    """1-D convolution layer (e.g. a temporal convolution).
+
+    The layer slides a kernel of shape `(*kernel_size, input_channels //
+    groups, filters)` over the time axis of its input, adds a bias vector
+    when `use_bias` is set, and applies `activation`.
+
+    Args:
+        filters: Positive integer, the number of output channels.
+        kernel_size: Int or tuple of 1 ints, the size of the window.
+        strides: Int or tuple of 1 ints, the step of the window. Strides
+            above 1 exclude a `dilation_rate` above 1. Defaults to `1`.
+        padding: `"valid"` (no padding), `"same"` (pad evenly so that
+            `strides=1` keeps the length; an odd total pads one more at the
+            end) or `"causal"` (pad only at the start, so that output `t`
+            depends on inputs up to `t`: for autoregressive models).
+            Case-insensitive. Defaults to `"valid"`.
+        data_format: `"channels_last"` (inputs `(batch_size, steps, channels)`) or
+            `"channels_first"` (inputs `(batch_size, channels, steps)`). Defaults to
+            `ember.config.image_data_format()`, `"channels_last"` unless set.
+        dilation_rate: Int or tuple of 1 ints, the spacing between the
+            kernel's taps (an "atrous" convolution). Defaults to `1`.
+        groups: Positive integer dividing both `filters` and the input
+            channels: the channels are split into `groups` groups, each
+            convolved with its own `filters // groups` filters, and the
+            results are concatenated. Defaults to `1`.
+        activation: Activation function or its name. Defaults to `None`
+            (no activation).
+        use_bias: Whether the layer adds a bias vector. Defaults to `True`.
+        kernel_initializer: Initializer of the kernel. Defaults to
+            `"glorot_uniform"`.
+        bias_initializer: Initializer of the bias. Defaults to `"zeros"`.
+        kernel_regularizer: Regularizer applied to the kernel. Defaults to
+            `None`.
+        bias_regularizer: Regularizer applied to the bias. Defaults to `None`.
+        activity_regularizer: Regularizer applied to the output. Defaults to
+            `None`.
+        kernel_constraint: Constraint applied to the kernel after each
+            update. Defaults to `None`.
+        bias_constraint: Constraint applied to the bias after each update.
+            Defaults to `None`.
+        **kwargs: Standard layer keyword arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: A tensor of rank 3.
+
+    Input shape:
+        `(batch_size, steps, channels)` with `data_format="channels_last"`,
+        `(batch_size, channels, steps)` with `"channels_first"`.
+
+    Output shape:
+        `(batch_size, new_steps, filters)` with `"channels_last"`,
+        `(batch_size, filters, new_steps)` with `"channels_first"`. Along each
+        spatial axis, `new = floor((size - dilation_rate * (kernel_size - 1) -
+        1) / strides) + 1` for `"valid"` padding and `ceil(size / strides)`
+        for `"same"` and `"causal"`.
+
+    Example:
+
+    >>> Conv1D(8, 3, activation="relu")(torch.ones(4, 10, 16)).shape
+    torch.Size([4, 8, 8])
+    """
+
+    def __init__(
+        self,
+        filters: int,
+        kernel_size,
+        strides=1,
+        padding: str = "valid",
+        data_format: str | None = None,
+        dilation_rate=1,
+        groups: int = 1,
+        activation=None,
+        use_bias: bool = True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        **kwargs,
+    ):
+        super().__init__(
+            rank=1,
+            filters=filters,
+            kernel_size=kernel_size,
+            strides=strides,
+            padding=padding,
+            data_format=data_format,
+            dilation_rate=dilation_rate,
+            groups=groups,
+            activation=activation,
+            use_bias=use_bias,
+            kernel_initializer=kernel_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer,
+            kernel_constraint=kernel_constraint,
+            bias_constraint=bias_constraint,
+            **kwargs,
+        )
+
+    def call(self, inputs):
+        if self.padding == "causal":
+            # Pad the start only, by the dilated kernel's reach: output `t`
+            # sees inputs up to `t`.
+            reach = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            if self.data_format == "channels_last":
+                inputs = F.pad(inputs, (0, 0, reach, 0))
+            else:
+                inputs = F.pad(inputs, (reach, 0))
+        return super().call(inputs)

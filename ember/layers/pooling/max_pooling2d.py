@@ -1,0 +1,65 @@
+"""`MaxPooling2D`: maximum pooling over 2D spatial data (images)."""
+
+from ember.layers.pooling.base_pooling import BasePooling
+
+
+class MaxPooling2D(BasePooling):
+    """Maximum pooling over 2D spatial data (images).
+
+    Slides a window of `pool_size` over the spatial axes with a step of
+    `strides` and keeps the maximum of each window, separately per channel.
+
+    Args:
+        pool_size: Integer or tuple of 2 integers, the size of the pooling window along
+            each spatial axis; an integer is used for every axis. Defaults to `(2, 2)`.
+        strides: Integer, tuple of 2 integers, or `None`, the step between windows along
+            each spatial axis. Defaults to `None` (`pool_size`).
+        padding: `"valid"` (no padding: windows stay inside the input) or
+            `"same"` (pad evenly, the odd position at the end, so that every
+            input position starts a window when `strides=1`); case-insensitive.
+            Defaults to `"valid"`.
+        data_format: `"channels_last"` (inputs `(batch, height, width, channels)`) or
+            `"channels_first"` (inputs `(batch, channels, height, width)`). Defaults to
+            the `image_data_format` setting (`"channels_last"` unless changed).
+        **kwargs: Standard layer keyword arguments (`name`, `dtype`, ...).
+
+    Call arguments:
+        inputs: A tensor of rank 4.
+
+    Input shape:
+        `(batch_size, height, width, channels)` (channels_last) or
+        `(batch_size, channels, height, width)` (channels_first).
+
+    Output shape:
+        `(batch_size, pooled_height, pooled_width, channels)`
+        (channels_last) or
+        `(batch_size, channels, pooled_height, pooled_width)`
+        (channels_first), where each pooled size is
+        `floor((size - pool_size) / strides) + 1` with `"valid"` and
+        `floor((size - 1) / strides) + 1` with `"same"`.
+
+    Example:
+
+    >>> MaxPooling2D()(torch.ones(2, 8, 8, 3)).shape
+    torch.Size([2, 4, 4, 3])
+    """
+
+    def __init__(
+        self,
+        pool_size=(2, 2),
+        strides=None,
+        padding: str = "valid",
+        data_format: str | None = None,
+        name: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(
+            pool_size,
+            strides,
+            pool_dimensions=2,
+            pool_mode="max",
+            padding=padding,
+            data_format=data_format,
+            name=name,
+            **kwargs,
+        )
