@@ -143,9 +143,12 @@ class Adam(Optimizer):
 
 def _fusable(group, grads) -> bool:
     """Whether torch's fused Adam kernel can update this group: dense
-    floating tensors of one dtype on the CPU or a CUDA device."""
+    floating tensors of one dtype on the CPU or a CUDA device, outside
+    `torch.compile` (the kernel has no meta implementation to trace; the
+    compiler fuses the foreach update itself)."""
     return (
-        group.device.type in ("cpu", "cuda")
+        not torch.compiler.is_compiling()
+        and group.device.type in ("cpu", "cuda")
         and group.dtype.is_floating_point
         and all(g.dtype == group.dtype and g.layout == torch.strided for g in grads)
     )
