@@ -6,9 +6,9 @@ import warnings
 import numpy as np
 import torch
 
-from ember.callbacks.callback import numeric_logs
+from ember.callbacks.callback import numeric_logs, print_on_chief
 from ember.callbacks.monitor_callback import MonitorCallback
-from ember.utils.progbar import print_msg
+from ember.distribution.runtime import is_chief
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -120,9 +120,9 @@ class ModelCheckpoint(MonitorCallback):
         if saver is None:
             raise RuntimeError(
                 f"ModelCheckpoint cannot save: `{type(self.model).__name__}` has "
-                f"no `{method}()` method yet; saving models and weights to files "
-                "lands in a later ember release. Until then, remove "
-                "ModelCheckpoint, or keep the best weights in memory with "
+                f"no `{method}()` method. ModelCheckpoint saves `ember.Model`s; "
+                "for another object, save it from a custom callback, or keep the "
+                "best weights in memory with "
                 "`EarlyStopping(restore_best_weights=True)`."
             )
         return saver
@@ -134,6 +134,8 @@ class ModelCheckpoint(MonitorCallback):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, logs, filepath):
             return
+        if not is_chief():
+            return  # under torchrun, rank 0 writes (every rank tracks `best`)
         dirname = os.path.dirname(filepath)
         if dirname:
             os.makedirs(dirname, exist_ok=True)
@@ -145,12 +147,12 @@ class ModelCheckpoint(MonitorCallback):
                 f"Filepath used is an existing directory: {filepath}"
             ) from error
         if self.verbose > 0:
-            print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+            print_on_chief(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
     def _should_save_model(self, epoch, logs, filepath):
         if not self.save_best_only:
             if self.verbose > 0:
-                print_msg(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+                print_on_chief(f"\nEpoch {epoch + 1}: saving model to {filepath}")
             return True
         current = logs.get(self.monitor)
         if current is None:
@@ -169,14 +171,14 @@ class ModelCheckpoint(MonitorCallback):
         best = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
-                print_msg(
+                print_on_chief(
                     f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} "
                     f"to {current:.5f}, saving model to {filepath}"
                 )
             self.best = current
             return True
         if self.verbose > 0:
-            print_msg(
+            print_on_chief(
                 f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best}"
             )
         return False

@@ -8,15 +8,14 @@ time axis of a recurrent model that leaves it free), so the file serves any batc
 
 import contextlib
 import logging
-import os
 import re
-import tempfile
 import warnings
 
 import torch
 
 from ember.backend import tree
 from ember.backend.dtypes import to_torch_dtype
+from ember.backend.files import atomic_write
 from ember.layers.input_spec import InputSpec
 
 # Stand-in sizes for the free dimensions while tracing: not 0 or 1, which the
@@ -59,11 +58,6 @@ def export_onnx(
         dynamic_shapes.append(dims or None)
 
     module = _InferenceModule(model, signature).eval()
-    folder = os.path.dirname(os.path.abspath(filepath))
-    handle, temporary = tempfile.mkstemp(
-        prefix=f".{os.path.basename(filepath)}.", suffix=".tmp", dir=folder
-    )
-    os.close(handle)
     try:
         with torch.no_grad(), _quiet_exporter():
             program = torch.onnx.export(
@@ -76,15 +70,29 @@ def export_onnx(
                 opset_version=opset_version,
                 verbose=False,
             )
-        program.save(temporary)
-        os.replace(temporary, filepath)
     except Exception as error:
         raise _export_error(model, error, flat_specs, input_names) from error
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    _check_dynamic_dims(model, program, dynamic_shapes)
+    with atomic_write(filepath) as temporary:
+        program.save(temporary)
     if verbose is None or verbose:
         print(f"Saved artifact at '{filepath}'.")
+
+
+def _check_dynamic_dims(model, program, dynamic_shapes):
+    """Refuses a file in which the exporter fixed a dimension that should vary
+    (it specializes a free dimension when the traced code depends on its size)."""
+    for value, dims in zip(program.model.graph.inputs, dynamic_shapes):
+        for axis in dims or {}:
+            size = value.shape[axis] if value.shape is not None else None
+            if isinstance(size, int):
+                raise ValueError(
+                    f"Exporting model '{model.name}' to ONNX: the exporter fixed axis "
+                    f"{axis} of input '{value.name}' to {size}, which the input "
+                    "signature leaves free (None); the file would accept only that "
+                    "size. Pass `input_signature` with that axis fixed, e.g. "
+                    "`[ember.InputSpec(shape=(None, 80), dtype='int64')]`."
+                )
 
 
 @contextlib.contextmanager

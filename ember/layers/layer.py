@@ -95,6 +95,8 @@ class Layer(torch.nn.Module, Operation):
             if inspect.signature(cls.build).parameters[p].kind
             not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
         ]
+        if "build" in cls.__dict__:
+            cls.build = _record_build_shapes(cls.__dict__["build"])
 
     def __init__(
         self,
@@ -411,6 +413,10 @@ class Layer(torch.nn.Module, Operation):
         shapes = _shapes_for_build(type(self)._build_params, self, args, kwargs)
         self.build(*shapes[0], **shapes[1])
         self.built = True
+        if "_build_shapes_dict" not in self.__dict__:
+            params = type(self)._build_params or ["input_shape"]
+            recorded = dict(zip(params, shapes[0])) if shapes[0] else shapes[1]
+            self.__dict__["_build_shapes_dict"] = recorded or None
 
     # --------------------------------------------------------------------- call
     def call(self, *args, **kwargs):
@@ -569,6 +575,86 @@ class Layer(torch.nn.Module, Operation):
         return self._only_node("output").output_structure
 
     # -------------------------------------------------------------- serialization
+    def get_build_config(self):
+        """The input shape(s) the layer was built with, for `build_from_config`.
+
+        `{"input_shape": shape}` for one input, `{"shapes_dict": {...}}` when
+        `build` takes several shapes; `None` for a layer never built from a
+        shape.
+        """
+        shapes = self.__dict__.get("_build_shapes_dict")
+        if not shapes:
+            return None
+        if len(shapes) == 1:
+            return {"input_shape": next(iter(shapes.values()))}
+        return {"shapes_dict": dict(shapes)}
+
+    def build_from_config(self, config) -> None:
+        """Creates the layer's weights from what `get_build_config` returned.
+
+        A layer (or subclassed model) without its own `build` is built by
+        running it once on symbolic inputs of the recorded shape, as Keras does.
+        """
+        if not config:
+            return
+        if "input_shape" in config:
+            shape = config["input_shape"]
+            shape = None if shape is None else _as_shape_structure(shape)
+            if shape is None:
+                pass
+            elif type(self).build is Layer.build:
+                if isinstance(shape, list):
+                    spec = [KerasTensor(s, self.input_dtype) for s in shape]
+                else:
+                    spec = KerasTensor(shape, self.input_dtype)
+                self.compute_output_spec(spec)
+            else:
+                self.build(shape)
+            recorded = {"input_shape": shape}
+        elif "shapes_dict" in config:
+            recorded = {
+                key: None if value is None else _as_shape_structure(value)
+                for key, value in config["shapes_dict"].items()
+            }
+            self.build(**recorded)
+        else:
+            return
+        self.built = True
+        self.__dict__["_build_shapes_dict"] = recorded
+
+    def save_own_variables(self, store) -> None:
+        """Writes the layer's own variables into `store` as "0", "1", ...
+
+        The order is Keras's: own trainable, then own non-trainable variables
+        (sublayers save their own). Override it, with `load_own_variables`, to
+        control how the layer's state is saved.
+        """
+        for index, variable in enumerate(self._own_weights()):
+            store[str(index)] = variable
+
+    def load_own_variables(self, store) -> None:
+        """Reads the variables `save_own_variables` wrote (or Keras's)."""
+        own = self._own_weights()
+        if len(store.keys()) != len(own):
+            if not own and not self.built:
+                raise ValueError(
+                    f"Layer '{self.name}' was never built, so it has no variables, "
+                    f"but the weights file lists {len(store.keys())} for it. Build "
+                    "it first (call it on data or `build(input_shape)`), or give it "
+                    "`build_from_config()` to create its state when loading."
+                )
+            raise ValueError(
+                f"Layer '{self.name}' expected {len(own)} variables, but received "
+                f"{len(store.keys())} variables during loading. Expected: "
+                f"{[_weight_label(w) for w in own]}."
+            )
+        with torch.no_grad():
+            for index, variable in enumerate(own):
+                value = store[str(index)]
+                if not isinstance(value, torch.Tensor):  # bfloat16 comes as torch
+                    value = torch.as_tensor(np.asarray(value))
+                variable.copy_(value.to(dtype=variable.dtype))
+
     def get_config(self) -> dict:
         """The layer's constructor arguments, as a JSON-serializable dict."""
         config = {
@@ -647,6 +733,30 @@ class Layer(torch.nn.Module, Operation):
 
 
 # ---------------------------------------------------------------------- helpers
+def _record_build_shapes(build):
+    """Wraps a class's `build` to record the shapes it was called with (for
+    `get_build_config`); the outermost call of a `super().build` chain wins."""
+    signature = inspect.signature(build)
+
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        try:
+            arguments = dict(signature.bind(self, *args, **kwargs).arguments)
+        except TypeError:
+            return result
+        arguments.pop(next(iter(signature.parameters)), None)
+        for key, param in signature.parameters.items():
+            if param.kind == inspect.Parameter.VAR_KEYWORD and key in arguments:
+                arguments.update(arguments.pop(key))
+            elif param.kind == inspect.Parameter.VAR_POSITIONAL:
+                arguments.pop(key, None)
+        self.__dict__["_build_shapes_dict"] = arguments or None
+        return result
+
+    return wrapper
+
+
 def naming_key(store, name):
     index = 1
     while f"{name}_{index}" in store:
@@ -699,6 +809,8 @@ def _set_masks(outputs, masks):
 
 
 def _convert_input(layer, x):
+    if isinstance(x, np.ndarray) and x.dtype.kind in "OUS":
+        return x  # strings stay NumPy (torch has none) for preprocessing layers
     if isinstance(x, np.ndarray) or (
         isinstance(x, (np.generic,)) and not isinstance(x, np.str_)
     ):

@@ -1,5 +1,7 @@
 """`Functional`: a model defined by a graph of layers from inputs to outputs."""
 
+import inspect
+
 import torch
 
 from ember.backend import tree
@@ -137,7 +139,31 @@ class Functional(Model):
         return flat
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras's functional config: `name`, `trainable`, `layers` (each with
+        its `inbound_nodes`), `input_layers` and `output_layers`.
+
+        A subclass with its own constructor arguments describes itself as a
+        subclassed model does (override `get_config`).
+        """
+        if not _functional_like_constructor(type(self)):
+            return Model.get_config(self)
+        from ember.saving._functional_config import functional_get_config
+
+        return functional_get_config(self)
+
+    def get_build_config(self):
+        # A functional model is built by its graph; Keras writes no shape.
+        return {"input_shape": None}
+
+
+def _functional_like_constructor(cls) -> bool:
+    """Whether `cls(inputs=..., outputs=..., name=...)` rebuilds an instance."""
+    init = getattr(cls.__init__, "__wrapped__", cls.__init__)
+    spec = inspect.getfullargspec(init)
+    reference = inspect.getfullargspec(Functional.__init__.__wrapped__)
+    if spec.args[1:] == reference.args[1:]:
+        return True
+    return spec.varargs is not None and spec.varkw is not None
 
 
 def _plan_step(node):

@@ -180,4 +180,45 @@ class Sequential(Model):
         return self._functional
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras's Sequential config: the base keys, `layers` (the input layer
+        first once the model is built) and `build_input_shape`."""
+        from ember.saving import serialization_lib
+
+        config = Layer.get_config(self)
+        layers = list(self._stack)
+        input_layer = None
+        if self._functional is not None:
+            input_layer = self._functional.inputs[0]._keras_history[0]
+            if not layers or layers[0] is not input_layer:
+                layers.insert(0, input_layer)
+        config["layers"] = [
+            serialization_lib.serialize_keras_object(layer) for layer in layers
+        ]
+        if input_layer is not None:
+            config["build_input_shape"] = input_layer.batch_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuilds the model (and builds it when the config has a shape)."""
+        from ember.saving import serialization_lib
+
+        if not isinstance(config, dict) or "layers" not in config:
+            raise ValueError(
+                "A Sequential model configuration must be a dict with 'name' and "
+                f"'layers' keys. Received: config={config!r}"
+            )
+        kwargs = {"name": config.get("name")}
+        if isinstance(config.get("trainable"), bool):
+            kwargs["trainable"] = config["trainable"]
+        model = cls(**kwargs)
+        for layer_config in config["layers"]:
+            layer = serialization_lib.deserialize_keras_object(
+                layer_config, custom_objects=custom_objects
+            )
+            model.add(layer, rebuild=False)
+        model._maybe_rebuild()
+        shape = config.get("build_input_shape")
+        if not model.built and isinstance(shape, (list, tuple)) and shape:
+            model.build(tuple(shape))
+        return model

@@ -31,6 +31,7 @@ import warnings
 import zipfile
 
 from ember.backend.errors import ArgumentError
+from ember.backend.files import fsync_folder
 from ember.utils.progbar import Progbar, print_msg
 
 _CHUNK_BYTES = 1 << 20
@@ -281,7 +282,7 @@ def _download(origin, target, file_hash, algorithm, stale_hash=None):
         if os.path.exists(partial):
             os.remove(partial)
         raise
-    _fsync_folder(folder)
+    fsync_folder(folder)
 
 
 def _copy_url(origin, out, hasher):
@@ -325,20 +326,6 @@ def _fetch_error(origin, target, error, file_hash, algorithm, stale_hash):
         name = _algorithm_name(algorithm, file_hash)
         lines.append(f"Its {name} hash must be {file_hash}.")
     return OSError("\n".join(lines))
-
-
-def _fsync_folder(folder):
-    """Makes a rename in `folder` durable (where the platform allows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _extract(archive, folder, formats):

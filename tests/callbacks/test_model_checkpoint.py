@@ -155,13 +155,13 @@ def test_argument_errors(kwargs, match):
 @pytest.mark.parametrize(
     "weights_only, method", [(False, "save"), (True, "save_weights")]
 )
-def test_model_without_saving_says_so_before_training(tmp_path, weights_only, method):
+def test_object_without_saving_says_so_before_training(tmp_path, weights_only, method):
     path = "m.weights.h5" if weights_only else "m.keras"
     checkpoint = callbacks.ModelCheckpoint(
         str(tmp_path / path), save_weights_only=weights_only
     )
     model = FakeModel()
-    with pytest.raises(RuntimeError, match=rf"no `{method}\(\)`.*later ember release"):
+    with pytest.raises(RuntimeError, match=rf"no `{method}\(\)` method.*saves `ember.Model`s"):
         run_fit(callbacks.CallbackList([checkpoint], model=model), model, _logs())
 
 

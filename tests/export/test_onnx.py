@@ -115,3 +115,20 @@ def test_a_failed_export_leaves_the_old_file(tmp_path):
         export_onnx(model, path, input_signature=[spec], verbose=False)
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]
+
+
+def test_model_export_method(tmp_path):
+    model = ember.Sequential([ember.Input((3,)), layers.Dense(2)])
+    path = tmp_path / "dense.onnx"
+    model.export(path, format="onnx", verbose=False)
+    x = np.ones((4, 3), "float32")
+    _, (y,) = run_onnx(path, [x])
+    np.testing.assert_allclose(y, model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_model_export_refuses_formats_that_need_other_runtimes(tmp_path):
+    model = ember.Sequential([ember.Input((3,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="format='onnx'"):
+        model.export(tmp_path / "saved_model")  # Keras's default format
+    with pytest.raises(ValueError, match="format='onnx'"):
+        model.export(tmp_path / "m.tflite", format="litert")

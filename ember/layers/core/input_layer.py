@@ -35,9 +35,16 @@ class InputLayer(Layer):
         input_tensor=None,
         optional=False,
         name=None,
+        ragged=False,
         **kwargs,
     ):
         super().__init__(name=name, **kwargs)
+        if ragged:
+            raise ValueError(
+                "Ragged inputs (`ragged=True`) exist only in Keras's TensorFlow "
+                "backend; ember's `InputLayer` takes dense tensors. Pad the "
+                "sequences and use a mask instead."
+            )
         if shape is not None and batch_shape is not None:
             raise ValueError(
                 "You cannot pass both `shape` and `batch_shape` to `InputLayer` at "
@@ -80,8 +87,9 @@ class InputLayer(Layer):
             "batch_shape": self._batch_shape,
             "dtype": self._input_dtype,
             "sparse": self.sparse,
-            "optional": self.optional,
+            "ragged": False,
             "name": self.name,
+            "optional": self.optional,
         }
 
     def extra_repr(self) -> str:
