@@ -10,6 +10,7 @@ from ember import (
     config,
     constraints,
     datasets,
+    distribution,
     dtype_policies,
     initializers,
     layers,
@@ -19,8 +20,10 @@ from ember import (
     models,
     ops,
     optimizers,
+    preprocessing,
     random,
     regularizers,
+    saving,
     tree,
     utils,
 )

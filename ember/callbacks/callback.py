@@ -72,6 +72,16 @@ def numeric_logs(logs):
     return {key: to_number(value) for key, value in flat_logs(logs).items()}
 
 
+def print_on_chief(message):
+    """Prints `message` in a single process, and on rank 0 only under several
+    (`torchrun`), where every process runs the same callbacks."""
+    from ember.distribution.runtime import is_chief
+    from ember.utils.progbar import print_msg
+
+    if is_chief():
+        print_msg(message)
+
+
 def _default_hook(method):
     # Marks the base class's no-op hooks, so CallbackList can tell a callback
     # that overrides a hook (and may want numbers) from one that does not.

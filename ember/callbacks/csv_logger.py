@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from ember.callbacks.callback import Callback, numeric_logs
+from ember.distribution.runtime import is_chief
 
 
 def _cell(value):
@@ -22,6 +23,8 @@ def _cell(value):
 
 class CSVLogger(Callback):
     """Streams the logs of each epoch to a CSV file.
+
+    Under several processes (`torchrun`) only rank 0 writes the file.
 
     The columns are `epoch` then the log names in sorted order, fixed by the
     first epoch (with `val_` columns added when the first epoch had no
@@ -52,6 +55,11 @@ class CSVLogger(Callback):
         self.csv_file = None
 
     def on_train_begin(self, logs=None):
+        # Under several processes (torchrun) the logs are global on every
+        # process; only rank 0 writes them.
+        self._writes = is_chief()
+        if not self._writes:
+            return
         if self.append and os.path.exists(self.filename):
             with open(self.filename) as f:
                 self.append_header = not f.readline()
@@ -62,6 +70,8 @@ class CSVLogger(Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if not getattr(self, "_writes", True):
+            return
         logs = numeric_logs(logs)
         if self.keys is None:
             self.keys = sorted(logs)

@@ -2,9 +2,8 @@
 
 import warnings
 
-from ember.callbacks.callback import to_number
+from ember.callbacks.callback import print_on_chief, to_number
 from ember.callbacks.monitor_callback import MonitorCallback
-from ember.utils.progbar import print_msg
 
 
 class EarlyStopping(MonitorCallback):
@@ -99,10 +98,10 @@ class EarlyStopping(MonitorCallback):
 
     def on_train_end(self, logs=None):
         if self.stopped_epoch > 0 and self.verbose > 0:
-            print_msg(f"Epoch {self.stopped_epoch + 1}: early stopping")
+            print_on_chief(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None:
             if self.verbose > 0:
-                print_msg(
+                print_on_chief(
                     "Restoring model weights from the end of the best epoch: "
                     f"{self.best_epoch + 1}."
                 )

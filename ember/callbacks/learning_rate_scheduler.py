@@ -2,9 +2,8 @@
 
 import numpy as np
 
-from ember.callbacks.callback import Callback, to_number
+from ember.callbacks.callback import Callback, print_on_chief, to_number
 from ember.callbacks.reduce_lr_on_plateau import _optimizers, log_learning_rates
-from ember.utils.progbar import print_msg
 
 
 class LearningRateScheduler(Callback):
@@ -39,7 +38,7 @@ class LearningRateScheduler(Callback):
             learning_rate = self._update_optimizer_lr(optimizer, epoch)
             if self.verbose > 0:
                 which = f"{name} learning rate" if name else "learning rate"
-                print_msg(
+                print_on_chief(
                     f"\nEpoch {epoch + 1}: LearningRateScheduler setting "
                     f"{which} to {learning_rate}."
                 )

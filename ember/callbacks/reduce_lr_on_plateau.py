@@ -5,9 +5,8 @@ import warnings
 import numpy as np
 
 from ember.backend.errors import ArgumentError
-from ember.callbacks.callback import to_number
+from ember.callbacks.callback import print_on_chief, to_number
 from ember.callbacks.monitor_callback import MonitorCallback
-from ember.utils.progbar import print_msg
 
 
 def _optimizers(model):
@@ -139,7 +138,7 @@ class ReduceLROnPlateau(MonitorCallback):
         optimizer.learning_rate = new_lr
         if self.verbose > 0:
             name = f" {name}" if name else ""
-            print_msg(
+            print_on_chief(
                 f"\nEpoch {epoch + 1}: ReduceLROnPlateau reducing{name} "
                 f"learning rate to {new_lr}."
             )

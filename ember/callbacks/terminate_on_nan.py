@@ -2,8 +2,7 @@
 
 import math
 
-from ember.callbacks.callback import Callback, to_number
-from ember.utils.progbar import print_msg
+from ember.callbacks.callback import Callback, print_on_chief, to_number
 
 
 class TerminateOnNaN(Callback):
@@ -40,5 +39,5 @@ class TerminateOnNaN(Callback):
                     f"NaN or Inf loss encountered at batch {batch}. "
                     f"Loss value: {loss}. Terminating training immediately."
                 )
-            print_msg(f"Batch {batch}: Invalid loss, terminating training")
+            print_on_chief(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True

@@ -18,6 +18,7 @@ from ember.trainers.data.data_adapter_utils import (
     unpack_x_y_sample_weight,
 )
 from ember.trainers.data.data_adapters import get_data_adapter
+from ember.trainers.distributed import current_run
 
 
 class Trainer:
@@ -254,10 +255,21 @@ class Trainer:
         validation_batch_size=None,
         validation_freq=1,
     ):
-        """Trains the model for `epochs` epochs; returns a `History`."""
+        """Trains the model for `epochs` epochs; returns a `History`.
+
+        Under `torchrun` (several processes) this runs data-parallel
+        (`DistributedDataParallel`): `batch_size` is the global batch (it must
+        divide by the number of processes, each takes its share; a
+        DataLoader's `batch_size` likewise), while a `PyDataset`'s items are
+        dealt out whole, one per process and step. Shuffles are drawn by rank
+        0; the data is padded by repeats so every process runs the same steps.
+        Metrics and `History` are global, only rank 0 prints and `CSVLogger`
+        writes, and a stop asked for mid-epoch takes effect at the epoch's end.
+        """
         from ember.callbacks import CallbackList
 
         self._assert_compiled("fit")
+        run = current_run()
         if validation_split and validation_data is None:
             if not isinstance(x, (np.ndarray, torch.Tensor, list, dict, tuple)):
                 raise ValueError(
@@ -267,12 +279,19 @@ class Trainer:
             (x, y, sample_weight), validation_data = train_validation_split(
                 (x, y, sample_weight), validation_split
             )
-        if validation_data is not None:
-            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
         adapter = get_data_adapter(
-            x, y, sample_weight, batch_size, steps_per_epoch, shuffle, class_weight
+            x,
+            y,
+            sample_weight,
+            batch_size,
+            steps_per_epoch,
+            shuffle,
+            class_weight,
+            shard=run.shard(training=True) if run else None,
         )
-        device = self._training_device()
+        device = self._training_device(run)
+        if run is not None and run.rank != 0:
+            verbose = 0
         callbacks = CallbackList(
             callbacks,
             add_history=True,
@@ -284,6 +303,42 @@ class Trainer:
         )
         self.stop_training = False
         step_fn = self._step_function("train")
+        if run is not None:
+            step_fn = run.wrap_train_step(self, step_fn)
+        try:
+            return self._fit_epochs(
+                run,
+                adapter,
+                device,
+                callbacks,
+                step_fn,
+                epochs,
+                initial_epoch,
+                validation_data,
+                validation_freq,
+                validation_steps,
+                validation_batch_size or batch_size,
+            )
+        finally:
+            if run is not None:
+                run.detach()
+
+    def _fit_epochs(
+        self,
+        run,
+        adapter,
+        device,
+        callbacks,
+        step_fn,
+        epochs,
+        initial_epoch,
+        validation_data,
+        validation_freq,
+        validation_steps,
+        validation_batch_size,
+    ):
+        if validation_data is not None:
+            val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
         training_logs = {}
         callbacks.on_train_begin()
         for epoch in range(initial_epoch, epochs):
@@ -295,7 +350,9 @@ class Trainer:
                 self._batch_hook(callbacks.on_train_batch_begin, step, None, True)
                 logs = step_fn(_to_device(batch, device))
                 self._batch_hook(callbacks.on_train_batch_end, step, logs, False)
-                if self.stop_training:
+                # Under several processes every one must run the same steps:
+                # a stop asked for mid-epoch takes effect at the epoch's end.
+                if self.stop_training and run is None:
                     break
             adapter.on_epoch_end()
             self._set_torch_mode(False)
@@ -304,16 +361,19 @@ class Trainer:
                     "Your input ran out of data; interrupting training. Make sure "
                     "your dataset or generator can generate at least "
                     "`steps_per_epoch * epochs` batches.",
-                    stacklevel=2,
+                    stacklevel=3,
                 )
                 break
+            if run is not None:
+                run.reduce_metrics(self.metrics)
+                self.stop_training = run.any(self.stop_training)
             epoch_logs = dict(self.get_metrics_result())
             if validation_data is not None and _should_validate(epoch, validation_freq):
                 val_logs = self.evaluate(
                     val_x,
                     val_y,
                     sample_weight=val_sample_weight,
-                    batch_size=validation_batch_size or batch_size,
+                    batch_size=validation_batch_size,
                     steps=validation_steps,
                     callbacks=callbacks,
                     return_dict=True,
@@ -357,8 +417,19 @@ class Trainer:
             raise TypeError(
                 f"Invalid keyword arguments for `evaluate`: {sorted(kwargs)}."
             )
-        adapter = get_data_adapter(x, y, sample_weight, batch_size, steps, False)
-        device = self._training_device()
+        run = current_run()
+        adapter = get_data_adapter(
+            x,
+            y,
+            sample_weight,
+            batch_size,
+            steps,
+            False,
+            shard=run.shard(training=False) if run else None,
+        )
+        device = self._training_device(run)
+        if run is not None and run.rank != 0:
+            verbose = 0
         callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
         self.reset_metrics()
         callbacks.on_test_begin()
@@ -368,15 +439,32 @@ class Trainer:
                 callbacks.on_test_batch_begin(step)
                 logs = self.test_step(_to_device(batch, device))
                 callbacks.on_test_batch_end(step, logs)
+        if run is not None:
+            run.reduce_metrics(self.metrics)
         logs = dict(self.get_metrics_result())
         callbacks.on_test_end(logs)
         return self._format_logs(logs, return_dict)
 
     # ---------------------------------------------------------------- predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """Returns the model's outputs on `x` as numpy arrays (batched)."""
-        adapter = get_data_adapter(x, None, None, batch_size, steps, False)
-        device = self._training_device()
+        """Returns the model's outputs on `x` as numpy arrays (batched).
+
+        Under several processes each one predicts its share and every process
+        returns the full result, in the order of `x`.
+        """
+        run = current_run()
+        adapter = get_data_adapter(
+            x,
+            None,
+            None,
+            batch_size,
+            steps,
+            False,
+            shard=run.shard(training=False) if run else None,
+        )
+        device = self._training_device(run)
+        if run is not None and run.rank != 0:
+            verbose = 0
         callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
         callbacks.on_predict_begin()
         outputs = []
@@ -391,6 +479,8 @@ class Trainer:
                 )
                 callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
         callbacks.on_predict_end()
+        if run is not None and run.auto_shard:
+            return run.gather_predictions(outputs)
         if not outputs:
             raise ValueError("`predict` received no data: the input is empty.")
         return tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
@@ -450,13 +540,19 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     # ----------------------------------------------------------------- device
-    def _training_device(self):
-        """CUDA when available, else the CPU; moves the model there once."""
-        device = (
-            torch.device("cuda") if torch.cuda.is_available() else torch.device("cpu")
-        )
+    def _training_device(self, run=None):
+        """CUDA when available, else the CPU (under several processes, this
+        process's device); moves the model there once."""
+        if run is not None:
+            device = run.device
+        elif torch.cuda.is_available():
+            device = torch.device("cuda", torch.cuda.current_device())
+        else:
+            device = torch.device("cpu")
         for weight in self.weights:
             if weight.device != device:
+                if run is not None:
+                    run.check_model_device(weight.device)
                 self.to(device)
             break
         return device

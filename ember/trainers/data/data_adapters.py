@@ -61,6 +61,7 @@ class ArrayAdapter:
         shuffle=False,
         class_weight=None,
         steps=None,
+        shard=None,
     ):
         x, y, sample_weight = (
             tree.map_structure(_to_tensor, part) for part in (x, y, sample_weight)
@@ -77,19 +78,26 @@ class ArrayAdapter:
         self._batch_size = int(batch_size or 32)
         self._shuffle = shuffle
         self._steps = steps
+        self._shard = shard
+        if shard is not None:
+            self._global_batch_size = self._batch_size
+            self._batch_size = shard.batch_size(self._batch_size)
 
     @property
     def num_batches(self) -> int:
-        full = math.ceil(self._size / self._batch_size)
+        size = self._size if self._shard is None else self._shard.size(self._size)
+        full = math.ceil(size / self._batch_size)
         return min(full, self._steps) if self._steps else full
 
     def __iter__(self):
         size, batch = self._size, self._batch_size
         if self._shuffle == "batch":
-            order = torch.randperm(math.ceil(size / batch)).tolist()
+            # Whole batches (of the global size) change places.
+            block = batch if self._shard is None else self._global_batch_size
+            order = torch.randperm(math.ceil(size / block)).tolist()
             index = (
                 torch.cat(
-                    [torch.arange(b * batch, min((b + 1) * batch, size)) for b in order]
+                    [torch.arange(b * block, min((b + 1) * block, size)) for b in order]
                 )
                 if size
                 else torch.arange(0)
@@ -98,6 +106,13 @@ class ArrayAdapter:
             index = torch.randperm(size)
         else:
             index = None
+        if self._shard is not None:
+            # Every process draws the order as one process would, then all
+            # take rank 0's, so their shares never overlap.
+            if index is not None:
+                index = self._shard.agree(index)
+            index = self._shard.take(torch.arange(size) if index is None else index)
+            size = index.shape[0]
         for step in range(self.num_batches):
             start, stop = step * batch, min((step + 1) * batch, size)
             if index is None:
@@ -149,10 +164,18 @@ class GeneratorAdapter:
 
 
 class TorchDataAdapter:
-    """Iterates a `torch.utils.data.DataLoader`, or batches a `Dataset` with one."""
+    """Iterates a `torch.utils.data.DataLoader`, or batches a `Dataset` with one.
 
-    def __init__(self, data, batch_size=None, shuffle=False, steps=None):
-        if isinstance(data, torch.utils.data.DataLoader):
+    Split across processes (`shard`), a map-style dataset is sampled by a
+    `_ShardSampler`; a DataLoader is rebuilt around one (its `batch_size` is the
+    global batch), unless its sampler is already a `DistributedSampler`.
+    """
+
+    def __init__(self, data, batch_size=None, shuffle=False, steps=None, shard=None):
+        self._epoch = 0
+        if shard is not None:
+            self._loader = _sharded_loader(data, batch_size, shuffle, shard)
+        elif isinstance(data, torch.utils.data.DataLoader):
             self._loader = data
         else:
             iterable = isinstance(data, torch.utils.data.IterableDataset)
@@ -175,34 +198,119 @@ class TorchDataAdapter:
 
     def __iter__(self):
         source = self._loader
+        sampler = getattr(source, "sampler", None)
+        if isinstance(sampler, torch.utils.data.DistributedSampler):
+            sampler.set_epoch(self._epoch)
         if self._steps:
             source = itertools.islice(source, self._steps)
         for batch in source:
             yield _as_tuple(batch)
 
     def on_epoch_end(self):
-        pass
+        self._epoch += 1
+
+
+class _ShardSampler(torch.utils.data.Sampler):
+    """This process's indices of a map-style dataset (see `Shard`), redrawn at
+    each epoch when shuffling."""
+
+    def __init__(self, size, shuffle, shard):
+        self._size, self._shuffle, self._shard = size, shuffle, shard
+
+    def __len__(self):
+        return self._shard.size(self._size)
+
+    def __iter__(self):
+        order = torch.arange(self._size)
+        if self._shuffle:
+            order = self._shard.agree(torch.randperm(self._size))
+        return iter(self._shard.take(order).tolist())
+
+
+def _sharded_loader(data, batch_size, shuffle, shard):
+    loader = data if isinstance(data, torch.utils.data.DataLoader) else None
+    dataset = data if loader is None else loader.dataset
+    if loader is not None and isinstance(
+        loader.sampler, torch.utils.data.DistributedSampler
+    ):
+        return loader
+    simple = loader is None or (
+        isinstance(
+            loader.sampler,
+            (torch.utils.data.SequentialSampler, torch.utils.data.RandomSampler),
+        )
+        and loader.batch_size is not None
+    )
+    if isinstance(dataset, torch.utils.data.IterableDataset) or not simple:
+        what = "an iterable dataset" if simple else "its own sampler"
+        raise ValueError(
+            f"A {type(data).__name__} with {what} "
+            "cannot be split across processes: shard it per process yourself (e.g. "
+            "with a DistributedSampler) and call ember.distribution.set_distribution("
+            "ember.distribution.DataParallel(auto_shard_dataset=False))."
+        )
+    if loader is None:
+        return torch.utils.data.DataLoader(
+            dataset,
+            batch_size=shard.batch_size(batch_size or 32),
+            sampler=_ShardSampler(len(dataset), bool(shuffle), shard),
+        )
+    extra = (
+        {
+            "prefetch_factor": loader.prefetch_factor,
+            "persistent_workers": loader.persistent_workers,
+        }
+        if loader.num_workers
+        else {}
+    )
+    return torch.utils.data.DataLoader(
+        dataset,
+        batch_size=shard.batch_size(loader.batch_size),
+        sampler=_ShardSampler(
+            len(dataset),
+            isinstance(loader.sampler, torch.utils.data.RandomSampler),
+            shard,
+        ),
+        num_workers=loader.num_workers,
+        collate_fn=loader.collate_fn,
+        pin_memory=loader.pin_memory,
+        drop_last=loader.drop_last,
+        timeout=loader.timeout,
+        worker_init_fn=loader.worker_init_fn,
+        multiprocessing_context=loader.multiprocessing_context,
+        **extra,
+    )
 
 
 class PyDatasetAdapter:
     """Iterates a `PyDataset`, loading batches ahead with its workers."""
 
-    def __init__(self, dataset, shuffle=False, steps=None):
+    def __init__(self, dataset, shuffle=False, steps=None, shard=None):
         self._dataset = dataset
         self._shuffle = shuffle
         self._steps = steps
+        self._shard = shard
         self.exhausted = False
 
     @property
     def num_batches(self):
         total = len(self._dataset)
+        if self._shard is not None:
+            total = self._shard.size(total)
         return min(total, self._steps) if self._steps else total
 
     def __iter__(self):
         dataset = self._dataset
         dataset.on_epoch_begin()
-        order = list(range(self.num_batches))
-        if self._shuffle:
+        if self._shard is not None:
+            # Whole batches are dealt out: each one is one process's batch.
+            order = torch.arange(len(dataset))
+            if self._shuffle:
+                order = self._shard.agree(torch.randperm(len(dataset)))
+            order = self._shard.take(order).tolist()[: self.num_batches]
+        else:
+            order = list(range(self.num_batches))
+        if self._shuffle and self._shard is None:
             order = [order[i] for i in torch.randperm(len(order)).tolist()]
         if dataset.workers > 1 and dataset.use_multiprocessing:
             loader = torch.utils.data.DataLoader(
@@ -258,8 +366,13 @@ def get_data_adapter(
     steps_per_epoch=None,
     shuffle=False,
     class_weight=None,
+    shard=None,
 ):
-    """Picks the adapter for `x` and checks the arguments that do not apply to it."""
+    """Picks the adapter for `x` and checks the arguments that do not apply to it.
+
+    `shard` (from `ember.trainers.distributed`) splits the data across the
+    processes of a data-parallel run; `None` in a single process.
+    """
     if isinstance(
         x, (PyDataset, torch.utils.data.Dataset, torch.utils.data.DataLoader)
     ) or (
@@ -287,9 +400,16 @@ def get_data_adapter(
                 "`(x, y, sample_weight)` batches instead."
             )
         if isinstance(x, PyDataset):
-            return PyDatasetAdapter(x, shuffle=shuffle, steps=steps_per_epoch)
+            return PyDatasetAdapter(x, shuffle, steps_per_epoch, shard)
         if isinstance(x, (torch.utils.data.Dataset, torch.utils.data.DataLoader)):
-            return TorchDataAdapter(x, batch_size, shuffle, steps_per_epoch)
+            return TorchDataAdapter(x, batch_size, shuffle, steps_per_epoch, shard)
+        if shard is not None:
+            raise ValueError(
+                f"A {kind} cannot be split across processes: make it yield this "
+                "process's batches and call ember.distribution.set_distribution("
+                "ember.distribution.DataParallel(auto_shard_dataset=False)), or pass "
+                "arrays, a PyDataset or a torch Dataset."
+            )
         return GeneratorAdapter(x, steps=steps_per_epoch)
     if x is None:
         raise ValueError(
@@ -304,4 +424,5 @@ def get_data_adapter(
         shuffle=shuffle,
         class_weight=class_weight,
         steps=steps_per_epoch,
+        shard=shard,
     )
