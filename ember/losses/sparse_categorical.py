@@ -66,10 +66,32 @@ def sparse_categorical_crossentropy(
         filler = 0.0 if from_logits else 1.0
         y_pred = torch.where(torch.unsqueeze(valid, axis), y_pred, filler)
     labels = y_true.long()
-    _check_labels(labels, y_pred, axis, "sparse_categorical_crossentropy", ignore_class)
-    result = nn_ops.sparse_categorical_crossentropy(
-        labels, y_pred, from_logits=from_logits, axis=axis
-    )
+    if labels.device.type == "cpu" and not torch.compiler.is_compiling():
+        # torch's kernels refuse any out-of-range label on the CPU: the clear
+        # error is worked out only then, and a step pays for no check.
+        try:
+            result = nn_ops.sparse_categorical_crossentropy(
+                labels, y_pred, from_logits=from_logits, axis=axis
+            )
+        except IndexError:
+            try:
+                _check_labels(
+                    labels,
+                    y_pred,
+                    axis,
+                    "sparse_categorical_crossentropy",
+                    ignore_class,
+                )
+            except ValueError as clear:
+                raise clear from None  # the clear error alone, not torch's too
+            raise
+    else:
+        _check_labels(
+            labels, y_pred, axis, "sparse_categorical_crossentropy", ignore_class
+        )
+        result = nn_ops.sparse_categorical_crossentropy(
+            labels, y_pred, from_logits=from_logits, axis=axis
+        )
     if valid is not None:
         valid = torch.reshape(valid, result_shape)
         result = torch.where(valid, result, 0.0)

@@ -307,6 +307,9 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return -torch.sum(target * log_prob, dim=axis)
 
 
+_NO_IGNORED_LABEL = torch.iinfo(torch.int64).min
+
+
 @symbolic_op
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy with integer class targets.
@@ -334,14 +337,20 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     squeeze = output.ndim == 1
     if squeeze:
         output, target = output.unsqueeze(0), target.unsqueeze(0)
-    else:
+    elif axis % output.ndim != 1:
         output = torch.movedim(output, axis % output.ndim, 1)
+    # No label is ignored (torch skips -100 by default): every label outside
+    # [0, num_classes) is an error, an IndexError on the CPU.
     if from_logits:
-        result = F.cross_entropy(output, target, reduction="none")
+        result = F.cross_entropy(
+            output, target, reduction="none", ignore_index=_NO_IGNORED_LABEL
+        )
     else:
         output = output / torch.sum(output, dim=1, keepdim=True)
         log_prob = torch.log(_clip_probabilities(output))
-        result = F.nll_loss(log_prob, target, reduction="none")
+        result = F.nll_loss(
+            log_prob, target, reduction="none", ignore_index=_NO_IGNORED_LABEL
+        )
     return result.squeeze(0) if squeeze else result
 
 

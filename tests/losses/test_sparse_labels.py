@@ -1,6 +1,7 @@
 """Integer labels: out-of-range labels raise a `ValueError` that names the
-label and the number of classes, before torch can index with them; the
-checks compile without graph breaks or host syncs."""
+label and the number of classes (on the CPU worked out when torch's kernel
+refuses the label, so a normal step pays no check; on CUDA and under compile a
+device-side assertion); the checks compile without graph breaks or host syncs."""
 
 import numpy as np
 import pytest
@@ -37,6 +38,16 @@ def test_negative_label_suggests_ignore_class():
             torch.tensor([0, -1]), probabilities(2, 4)
         )
     assert "`ignore_class=-1`" in str(error.value)
+
+
+@pytest.mark.parametrize("from_logits", [False, True])
+def test_torchs_default_ignored_label_is_an_error_too(from_logits):
+    # torch's kernels skip -100 unless told otherwise; Keras has no such label.
+    with pytest.raises(ValueError, match="label value of -100 ") as error:
+        losses.sparse_categorical_crossentropy(
+            torch.tensor([1, -100]), probabilities(2, 4), from_logits=from_logits
+        )
+    assert error.value.__cause__ is None and error.value.__suppress_context__
 
 
 def test_ignore_class_is_not_an_error_but_other_negatives_are():
