@@ -161,7 +161,9 @@ def test_object_without_saving_says_so_before_training(tmp_path, weights_only, m
         str(tmp_path / path), save_weights_only=weights_only
     )
     model = FakeModel()
-    with pytest.raises(RuntimeError, match=rf"no `{method}\(\)` method.*saves `ember.Model`s"):
+    with pytest.raises(
+        RuntimeError, match=rf"no `{method}\(\)` method.*saves `ember.Model`s"
+    ):
         run_fit(callbacks.CallbackList([checkpoint], model=model), model, _logs())
 
 
