@@ -25,6 +25,8 @@ _TORCH = {
 _FROM_TORCH = {v: k for k, v in _TORCH.items()}
 _PYTHON = {bool: "bool", int: "int64", float: "float32", complex: "complex64"}
 ALLOWED_DTYPES = tuple(_TORCH)
+# Keras's name for text: NumPy string/object arrays, with no torch counterpart.
+STRING = "string"
 FLOAT_TYPES = ("bfloat16", "float16", "float32", "float64")
 INT_TYPES = ("uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64")
 
@@ -36,6 +38,8 @@ def standardize_dtype(dtype) -> str:
     """
     if dtype is None:
         return config.floatx()
+    if is_string_dtype(dtype):
+        return STRING
     if isinstance(dtype, torch.dtype):
         name = _FROM_TORCH.get(dtype)
     elif dtype in _PYTHON:
@@ -63,7 +67,29 @@ def to_torch_dtype(dtype) -> torch.dtype:
     """Returns the `torch.dtype` for any spelling `standardize_dtype` accepts."""
     if isinstance(dtype, torch.dtype):
         return dtype
-    return _TORCH[standardize_dtype(dtype)]
+    name = standardize_dtype(dtype)
+    if name == STRING:
+        raise ValueError(
+            "dtype 'string' has no torch tensor type: strings stay NumPy arrays "
+            "(or lists) and only layers that read text take them (TextVectorization, "
+            "StringLookup, Hashing). Turn strings into numbers with one of those first."
+        )
+    return _TORCH[name]
+
+
+def is_string_dtype(dtype) -> bool:
+    """Whether `dtype` names strings: "string"/"str", `str`, or a NumPy dtype of
+    kind U, S or O (object arrays hold Python strings, as Keras treats them)."""
+    if dtype is str or (isinstance(dtype, str) and dtype in (STRING, "str")):
+        return True
+    if isinstance(dtype, str) and dtype not in _TORCH and dtype[:1] in "<>|=OUS":
+        try:
+            dtype = np.dtype(dtype)  # "<U5", "|S3", "O": NumPy's spellings
+        except TypeError:
+            return False
+    if isinstance(dtype, np.dtype):
+        return dtype.kind in "OUS"
+    return False
 
 
 def is_float_dtype(dtype) -> bool:

@@ -153,6 +153,8 @@ def meta_weights(module: torch.nn.Module):
 def _to_stand_in(x, fill, device):
     if isinstance(x, KerasTensor):
         shape = [fill if d is None else d for d in x.shape]
+        if x.dtype == dtypes.STRING:
+            return np.full(shape, "", dtype=object)  # text stays NumPy
         tensor = torch.zeros(shape, dtype=dtypes.to_torch_dtype(x.dtype), device=device)
         if x._keras_mask is not None:
             tensor._keras_mask = _to_stand_in(x._keras_mask, fill, device)
@@ -194,6 +196,12 @@ def _has_unknown_dims(args, kwargs) -> bool:
 
 
 def _to_spec(first, second):
+    if isinstance(first, np.ndarray) and first.dtype.kind in "OUS":
+        shape = tuple(
+            a if second is None or a == b else None
+            for a, b in zip(first.shape, getattr(second, "shape", first.shape))
+        )
+        return KerasTensor(shape, dtypes.STRING)
     if not isinstance(first, torch.Tensor):
         return first
     shape = tuple(

@@ -536,7 +536,24 @@ class Layer(torch.nn.Module, Operation):
 
     def compute_output_spec(self, *args, **kwargs):
         """Output KerasTensor(s) for KerasTensor inputs, inferred on meta."""
-        return compute_output_spec(lambda *a, **k: self._eager_call(a, k), args, kwargs)
+        outputs = compute_output_spec(
+            lambda *a, **k: self._eager_call(a, k), args, kwargs
+        )
+        if (
+            isinstance(outputs, KerasTensor)
+            and type(self).compute_output_shape is not Layer.compute_output_shape
+            and any(
+                isinstance(x, KerasTensor) and x.dtype == dtypes.STRING
+                for x in tree.flatten((args, kwargs))
+            )
+        ):
+            # Text was stood in for by empty strings, whose output sizes say
+            # nothing of real text's (a sequence length): the layer's own shape
+            # rule gives them.
+            first = args[0] if args else next(iter(kwargs.values()))
+            shape = self.compute_output_shape(first.shape)
+            outputs = KerasTensor(tuple(shape), outputs.dtype)
+        return outputs
 
     def compute_output_shape(self, input_shape):
         """Output shape(s) for an input shape, inferred on torch's meta device."""

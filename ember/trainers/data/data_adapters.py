@@ -29,12 +29,23 @@ def _to_tensor(x):
     array = np.asarray(x)
     if array.dtype == np.float64:
         array = array.astype(config.floatx())
-    if array.dtype.kind in "OUS":
+    if array.dtype.kind in "US":
+        return array  # text stays NumPy, for the layers that read it
+    if array.dtype.kind == "O":
+        if all(isinstance(v, (str, bytes)) for v in array.flat):
+            return array
         raise TypeError(
             f"Data of dtype {array.dtype} cannot be fed to a model: pass numeric "
-            "arrays (numbers, not strings or objects)."
+            "arrays, or arrays of strings for text layers (not other objects)."
         )
     return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def _take(data, rows):
+    """`data[rows]` for a tensor (rows on its device) or a NumPy text array."""
+    if isinstance(data, np.ndarray):
+        return data[rows.numpy()]
+    return data[rows.to(data.device)]
 
 
 def is_array_like(x) -> bool:
@@ -122,7 +133,7 @@ class ArrayAdapter:
             else:
                 rows = index[start:stop]
                 yield tree.map_structure(
-                    lambda t, r=rows: None if t is None else t[r.to(t.device)],
+                    lambda t, r=rows: None if t is None else _take(t, r),
                     self._data,
                 )
 
