@@ -21,14 +21,20 @@ class Variable(torch.nn.Parameter):
         return super().__new__(cls, data, requires_grad)
 
     # Keras-facing attributes live in the instance __dict__ so torch's own
-    # Parameter machinery (deepcopy, pickling, state_dict) carries them along.
+    # Parameter machinery (deepcopy, pickling, state_dict) carries them along;
+    # these class defaults make reading them a plain attribute lookup, which
+    # torch.compile traces (it cannot trace `self.__dict__`).
+    _ember_name = "variable"
+    _ember_path = None
+    _ember_regularizer = None
+    _ember_constraint = None
     @property
     def name(self) -> str:
-        return self.__dict__.get("_ember_name", "variable")
+        return self._ember_name
 
     @property
     def path(self) -> str:
-        return self.__dict__.get("_ember_path", self.name)
+        return self._ember_path or self._ember_name
 
     @property
     def trainable(self) -> bool:
@@ -44,11 +50,11 @@ class Variable(torch.nn.Parameter):
 
     @property
     def regularizer(self):
-        return self.__dict__.get("_ember_regularizer")
+        return self._ember_regularizer
 
     @property
     def constraint(self):
-        return self.__dict__.get("_ember_constraint")
+        return self._ember_constraint
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
         # `force` is torch's `Tensor.numpy` argument (torch's own tools pass it);
