@@ -224,13 +224,17 @@ def load_state(model, reader, label, assets_dir=None, skip_mismatch=False):
     for saveable, path in plan:
         values = reader.get(path)
         problem = _check(saveable, path, values, label)
+        if problem is None and not _has_custom_loader(saveable):
+            values, problem = _converted(saveable, path, values)
         if problem is not None:
             problems.append(problem)
             continue
         steps.append((saveable, path, values))
     if problems and not skip_mismatch:
         raise WeightsFormatError(_summary(problems, label))
-    # 2. Assign: custom loaders first, so a failing one leaves nothing written.
+    # 2. Assign: custom loaders first, so a failing one leaves nothing written
+    # (the default ones only copy values already converted to their variables'
+    # dtypes and shapes, which cannot fail).
     custom = [s for s in steps if _has_custom_loader(s[0])]
     default = [s for s in steps if not _has_custom_loader(s[0])]
     snapshots = [_snapshot(s[0]) for s in custom]
@@ -318,6 +322,47 @@ def _check(saveable, path, values, label):
                 f"shape {want}, the file holds shape {got}."
             )
     return None
+
+
+# The numpy dtypes torch converts directly; others go through float64/int64.
+_TORCH_NUMPY_KINDS = {
+    np.dtype(t) for t in ("bool", "uint8", "int8", "int16", "int32", "int64")
+} | {np.dtype(t) for t in ("float16", "float32", "float64")}
+
+
+def _converted(saveable, path, values):
+    """`(values as tensors of the variables' dtypes, None)`, or `(values,
+    problem)` when a value cannot become its variable's dtype."""
+    expected = _own_variables(saveable)
+    if len(values) != len(expected):
+        return values, None  # an optimizer that skips its state (it warns)
+    converted = {}
+    for index, variable in enumerate(expected):
+        key = str(index)
+        try:
+            converted[key] = _as_tensor(values[key], variable.dtype)
+        except Exception as error:
+            base = f"{path}/vars" if path else "vars"
+            return values, (
+                f"{_describe(saveable)} at '{base}/{key}': the value (dtype "
+                f"{getattr(values[key], 'dtype', '?')}) cannot become the variable's "
+                f"dtype {variable.dtype} ({type(error).__name__}: {error})."
+            )
+    return converted, None
+
+
+def _as_tensor(value, dtype):
+    if not isinstance(value, torch.Tensor):
+        array = np.asarray(value)
+        if array.dtype not in _TORCH_NUMPY_KINDS:  # big-endian, uint64, ...
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"{array.dtype} is not a numeric dtype")
+            wide = np.float64 if array.dtype.kind == "f" else np.int64
+            array = array.astype(wide)
+        if not array.flags.c_contiguous:
+            array = array.copy()  # (not `ascontiguousarray`: it makes 0-d 1-d)
+        value = torch.as_tensor(array)
+    return value.to(dtype=dtype)
 
 
 def _summary(problems, label, skipped=False):

@@ -11,6 +11,7 @@ external), external or virtual datasets, non-numeric data, and "shape
 bombs" (datasets declaring far more bytes than the file stores).
 """
 
+import contextlib
 import math
 
 import h5py
@@ -112,29 +113,52 @@ class H5Reader:
         self.label = label
         try:
             self.file = h5py.File(source, "r")
-        except OSError as error:
+        except (OSError, ValueError, RuntimeError) as error:
             raise WeightsFormatError(
                 f"Cannot read the weights file {label}: it is not a valid HDF5 file "
                 f"({error})."
             ) from None
         # Files from tf.keras 2.13 name the layers' group differently.
-        self._legacy = "_layer_checkpoint_dependencies" in self.file
+        try:
+            with self._corruption(""):
+                self._legacy = "_layer_checkpoint_dependencies" in self.file
+        except WeightsFormatError:
+            self.close()
+            raise
 
     def get(self, path) -> dict:
         """The variables stored for `path` (`{"0": array, ...}`); empty if none."""
-        group = self._vars_group(path)
-        if group is None:
-            return {}
-        values = {}
-        for key in group.keys():
-            values[key] = from_dataset(self._dataset(group, key, path))
-        return values
+        with self._corruption(path):
+            group = self._vars_group(path)
+            if group is None:
+                return {}
+            values = {}
+            for key in group.keys():
+                values[key] = from_dataset(self._dataset(group, key, path))
+            return values
 
     def has_path(self, path) -> bool:
-        return bool(path) and self._group(path) is not None
+        with self._corruption(path):
+            return bool(path) and self._group(path) is not None
+
+    @contextlib.contextmanager
+    def _corruption(self, path):
+        """Turns h5py's errors on a damaged file into a `WeightsFormatError`."""
+        try:
+            yield
+        except WeightsFormatError:
+            raise
+        except (OSError, KeyError, ValueError, TypeError, RuntimeError) as error:
+            raise WeightsFormatError(
+                f"Cannot read '{path or '/'}' in the weights file {self.label}: the "
+                f"file is damaged ({type(error).__name__}: {error})."
+            ) from None
 
     def close(self) -> None:
-        self.file.close()
+        # The file is only read: a damaged one failing to close loses nothing,
+        # and must not hide the error that is being raised.
+        with contextlib.suppress(Exception):
+            self.file.close()
 
     # -------------------------------------------------------------- internals
     def _vars_group(self, path):

@@ -10,7 +10,10 @@ Reading never unpickles and never imports a module named by the file. Zip
 members with absolute or `..` paths, oversized or missing members, malformed
 JSON and weights that do not fit the model raise `SavedModelError` (a
 `ValueError`) naming the file and the part; nothing is half-loaded into an
-existing model.
+existing model. Whatever fails while a config is rebuilt is reported the
+same way (`SavedModelTypeError`, also a `TypeError`, where Keras raises one:
+an unknown class or function). `tests/saving/test_fuzz.py` holds the readers
+to this with thousands of mutated files.
 """
 
 import contextlib
@@ -19,8 +22,10 @@ import io
 import json
 import os
 import shutil
+import struct
 import tempfile
 import zipfile
+import zlib
 
 from ember.backend.files import atomic_write
 from ember.saving import _state, serialization_lib
@@ -39,10 +44,27 @@ MAX_MEMBER_BYTES = 64 << 30
 # A member expanding more than this ratio past 1 GiB is a zip bomb.
 MAX_COMPRESSION_RATIO = 1000
 _IN_MEMORY_WEIGHTS_BYTES = 256 << 20
+# What `zipfile` raises on a corrupted archive or member: bad headers, CRC and
+# deflate errors, an unknown compression method, an "encrypted" flag, ...
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    struct.error,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class SavedModelError(WeightsFormatError):
     """A `.keras` or weights file ember refuses to read (a `ValueError`)."""
+
+
+class SavedModelTypeError(SavedModelError, TypeError):
+    """A `.keras` config naming a class or function ember will not build (a
+    `SavedModelError` that is also the `TypeError` Keras raises there)."""
 
 
 # ------------------------------------------------------------------- saving
@@ -66,9 +88,18 @@ def serialize_model_as_json(model):
 def save_model(model, filepath):
     """Writes `model` to the `.keras` zip at `filepath`, atomically."""
     config_json, metadata_json = serialize_model_as_json(model)
+    # The weights and assets are staged next to the target (as hidden `.tmp`
+    # entries, like `atomic_write`'s file), not in the system temp folder: that
+    # may be a small in-memory filesystem, and what a killed save leaves behind
+    # stays in one place, named after the file.
+    filepath = os.fspath(filepath)
     with (
         atomic_write(filepath) as temporary,
-        tempfile.TemporaryDirectory(prefix="ember_save_") as work,
+        tempfile.TemporaryDirectory(
+            prefix=f".{os.path.basename(filepath)}.",
+            suffix=".tmp",
+            dir=os.path.dirname(temporary),
+        ) as work,
     ):
         weights_path = os.path.join(work, WEIGHTS_FILENAME)
         assets_dir = os.path.join(work, ASSETS_DIRNAME)
@@ -122,13 +153,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 model = serialization_lib.deserialize_keras_object(
                     config, custom_objects=custom_objects, safe_mode=safe_mode
                 )
-            except (TypeError, ValueError):
-                raise  # ember's own messages: unknown class, lambda, ...
-            except (KeyError, AttributeError, IndexError, RecursionError) as error:
-                raise SavedModelError(
-                    f"Invalid {label}/{CONFIG_FILENAME}: the model config is "
-                    f"malformed ({type(error).__name__}: {error})."
-                ) from error
+            except WeightsFormatError:
+                raise
+            except Exception as error:
+                # Every failure to rebuild the config is the file's: name it,
+                # keeping the message (unknown class, lambda, bad argument)
+                # and, for a `TypeError` or `ValueError`, its type.
+                raise _config_error(error, label) from error
         if not _state.is_saveable(model):
             raise SavedModelError(
                 f"{label}/{CONFIG_FILENAME} describes a "
@@ -221,7 +252,7 @@ class _Archive:
         try:
             with self.zf.open(info) as f:
                 data = f.read(limit + 1)
-        except (zipfile.BadZipFile, OSError, EOFError) as error:
+        except _ZIP_ERRORS as error:
             raise SavedModelError(
                 f"Cannot read {self.label}/{name}: the zip member is corrupted "
                 f"({error})."
@@ -244,7 +275,7 @@ class _Archive:
             try:
                 with self.zf.open(info) as src, open(path, "wb") as dst:
                     shutil.copyfileobj(src, dst)
-            except (zipfile.BadZipFile, OSError, EOFError) as error:
+            except _ZIP_ERRORS as error:
                 raise SavedModelError(
                     f"Cannot read {self.label}/{name}: the zip member is corrupted "
                     f"({error})."
@@ -262,8 +293,14 @@ class _Archive:
             parts = name[len(prefix) :].split("/")
             path = os.path.join(target, *parts)
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with self.zf.open(info) as src, open(path, "wb") as dst:
-                shutil.copyfileobj(src, dst)
+            try:
+                with self.zf.open(info) as src, open(path, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            except _ZIP_ERRORS as error:
+                raise SavedModelError(
+                    f"Cannot read {self.label}/{name}: the zip member is corrupted "
+                    f"({error})."
+                ) from None
         return found
 
 
@@ -288,13 +325,26 @@ def _open_archive(filepath, label):
         raise FileNotFoundError(f"File not found: filepath={filepath}.")
     try:
         zf = zipfile.ZipFile(filepath, "r")
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+    except _ZIP_ERRORS as error:
         raise SavedModelError(
             f"Cannot read {label}: it is not a valid `.keras` file (a zip archive): "
             f"{error}."
         ) from None
     with zf:
         yield _Archive(zf, label)
+
+
+def _config_error(error, label):
+    where = f"{label}/{CONFIG_FILENAME}"
+    if isinstance(error, (TypeError, ValueError)):
+        cls = SavedModelTypeError if isinstance(error, TypeError) else SavedModelError
+        return cls(f"Cannot load the model config {where}: {error}")
+    if isinstance(error, RecursionError):
+        return SavedModelError(f"Invalid {where}: the model config nests too deeply.")
+    return SavedModelError(
+        f"Invalid {where}: the model config is malformed "
+        f"({type(error).__name__}: {_short(str(error), 500)})."
+    )
 
 
 def read_json_member(archive, name, label):
