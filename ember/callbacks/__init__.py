@@ -1,5 +1,6 @@
 """Callbacks, as `keras.callbacks` exposes them."""
 
+from ember.callbacks.backup_and_restore import BackupAndRestore
 from ember.callbacks.callback import Callback
 from ember.callbacks.callback_list import CallbackList
 from ember.callbacks.csv_logger import CSVLogger
@@ -13,6 +14,7 @@ from ember.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
 from ember.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
+    "BackupAndRestore",
     "CSVLogger",
     "Callback",
     "CallbackList",

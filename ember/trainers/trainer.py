@@ -341,12 +341,20 @@ class Trainer:
             val_x, val_y, val_sample_weight = unpack_x_y_sample_weight(validation_data)
         training_logs = {}
         callbacks.on_train_begin()
+        # A `BackupAndRestore` that found a backup hands over where to go on.
+        resume = self.__dict__.pop("_resume", None)
+        if resume is not None:
+            initial_epoch = resume.epoch
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             callbacks.on_epoch_begin(epoch)
             self._set_torch_mode(True)
             logs = {}
-            for step, batch in enumerate(adapter):
+            batches, first_step = adapter, 0
+            if resume is not None:
+                first_step, batches = resume.enter_epoch(self, adapter)
+                resume = None
+            for step, batch in enumerate(batches, first_step):
                 self._batch_hook(callbacks.on_train_batch_begin, step, None, True)
                 logs = step_fn(_to_device(batch, device))
                 self._batch_hook(callbacks.on_train_batch_end, step, logs, False)
@@ -388,6 +396,35 @@ class Trainer:
             self.optimizer.finalize_variable_values(self.trainable_weights)
         callbacks.on_train_end(logs=training_logs)
         return self.history
+
+    def _build_compiled(self, get_batch):
+        """Builds the compiled losses and metrics as the first training step
+        would, from the batch `get_batch()` gives (called only if needed),
+        without training: a resumed `fit` restores their state before its
+        first step."""
+        pending = [
+            c
+            for c in (self._compile_loss, self._compile_metrics)
+            if c is not None and not c.built
+        ]
+        if not pending:
+            return
+        device = next((w.device for w in self.weights), torch.device("cpu"))
+        x, y, _ = unpack_x_y_sample_weight(_to_device(get_batch(), device))
+        if y is None:
+            return
+        # Inference mode for plain torch modules too (no BatchNorm statistics
+        # move), then back to the phase the caller was in.
+        phases = [(module, module.training) for module in self.modules()]
+        self._set_torch_mode(False)
+        try:
+            with torch.no_grad():
+                y_pred = self(x, training=False)
+        finally:
+            for module, training in phases:
+                module.training = training
+        for container in pending:
+            container.build(y, y_pred)
 
     def _batch_hook(self, hook, step, logs, begin):
         every = self.steps_per_execution

@@ -3,7 +3,8 @@
 In-memory arrays (numpy or torch, in lists/tuples/dicts) are batched by slicing
 with one index tensor per batch: no per-sample Python work. Python generators,
 `torch.utils.data.Dataset`/`DataLoader` and `PyDataset`s are iterated as given.
-Every adapter yields batches as tuples `(x,)`, `(x, y)` or `(x, y, sample_weight)`.
+Every adapter yields batches as tuples `(x,)`, `(x, y)` or `(x, y, sample_weight)`;
+`iter_from(step)` starts an epoch part-way through (a resumed `fit`).
 """
 
 import concurrent.futures
@@ -101,6 +102,12 @@ class ArrayAdapter:
         return min(full, self._steps) if self._steps else full
 
     def __iter__(self):
+        return self.iter_from(0)
+
+    def iter_from(self, first_step, ready=None):
+        """The epoch's batches from `first_step` on. The order is drawn as for a
+        whole epoch (the same random draws), earlier batches are not sliced;
+        `ready()` is called once the order is drawn, before any batch."""
         size, batch = self._size, self._batch_size
         if self._shuffle == "batch":
             # Whole batches (of the global size) change places.
@@ -124,7 +131,9 @@ class ArrayAdapter:
                 index = self._shard.agree(index)
             index = self._shard.take(torch.arange(size) if index is None else index)
             size = index.shape[0]
-        for step in range(self.num_batches):
+        if ready is not None:
+            ready()
+        for step in range(first_step, self.num_batches):
             start, stop = step * batch, min((step + 1) * batch, size)
             if index is None:
                 yield tree.map_structure(
@@ -158,16 +167,27 @@ class GeneratorAdapter:
         return self._steps
 
     def __iter__(self):
+        return self.iter_from(0)
+
+    def iter_from(self, first_step, ready=None):
+        """The rest of an epoch begun elsewhere: a generator cannot be rewound,
+        so it goes on from where it is, for the epoch's remaining steps
+        (`ready()` is called before the first)."""
+        if ready is not None:
+            ready()
+        wanted = self._steps - first_step if self._steps else None
+        if wanted is not None and wanted <= 0:
+            return
         source = (
-            itertools.islice(self._iterator, self._steps)
-            if self._steps
+            itertools.islice(self._iterator, wanted)
+            if wanted is not None
             else self._iterator
         )
         produced = 0
         for batch in source:
             produced += 1
             yield _as_tuple(batch)
-        if produced == 0 or (self._steps and produced < self._steps):
+        if produced == 0 or (wanted is not None and produced < wanted):
             self.exhausted = True
 
     def on_epoch_end(self):
@@ -206,6 +226,18 @@ class TorchDataAdapter:
             return len(self._loader)
         except TypeError:
             return None
+
+    def iter_from(self, first_step, ready=None):
+        """The epoch's batches from `first_step` on: the loader draws its order
+        as for a whole epoch, and the batches before `first_step` are loaded
+        and dropped (a DataLoader cannot start in the middle); `ready()` is
+        called after those, before the first batch kept is loaded."""
+        batches = iter(self)
+        for _ in itertools.islice(batches, first_step):
+            pass
+        if ready is not None:
+            ready()
+        yield from batches
 
     def __iter__(self):
         source = self._loader
@@ -311,6 +343,12 @@ class PyDatasetAdapter:
         return min(total, self._steps) if self._steps else total
 
     def __iter__(self):
+        return self.iter_from(0)
+
+    def iter_from(self, first_step, ready=None):
+        """The epoch's batches from `first_step` on, in the order drawn for the
+        whole epoch; earlier batches are not loaded. `ready()` is called once
+        the order is drawn, before any batch is loaded."""
         dataset = self._dataset
         dataset.on_epoch_begin()
         if self._shard is not None:
@@ -323,6 +361,9 @@ class PyDatasetAdapter:
             order = list(range(self.num_batches))
         if self._shuffle and self._shard is None:
             order = [order[i] for i in torch.randperm(len(order)).tolist()]
+        order = order[first_step:]
+        if ready is not None:
+            ready()
         if dataset.workers > 1 and dataset.use_multiprocessing:
             loader = torch.utils.data.DataLoader(
                 _Indexed(dataset, order),
