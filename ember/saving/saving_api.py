@@ -5,7 +5,7 @@ import os
 import sys
 
 from ember.distribution.runtime import is_chief
-from ember.saving import saving_lib
+from ember.saving import legacy_h5_format, saving_lib
 
 
 def save_model(model, filepath, overwrite=True, zipped=None, **kwargs) -> None:
@@ -58,10 +58,11 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs) -> None:
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved as a `.keras` file (by ember or Keras 3).
+    """Loads a model saved as a `.keras` file (by ember or Keras 3), or as a
+    legacy Keras 2 `.h5` file.
 
     Args:
-        filepath: Path to the `.keras` file.
+        filepath: Path to the `.keras` (or `.h5` / `.hdf5`) file.
         custom_objects: Optional dict mapping names (registered names or class
             names) to custom classes or functions.
         compile: Whether to compile the model as it was when saved (restoring
@@ -84,16 +85,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             compile=compile,
             safe_mode=safe_mode,
         )
-    if filepath.endswith((".h5", ".hdf5")):
-        raise ValueError(
-            "ember does not load legacy Keras 2 `.h5` model files yet. Load the "
-            "model in Keras and save it as `.keras` (`model.save('model.keras')`). "
-            f"Received: filepath={filepath}"
-        )
     if filepath.endswith(".weights.h5"):
         raise ValueError(
             "This is a weights file, not a model: build the model and call "
             f"`model.load_weights(...)`. Received: filepath={filepath}"
+        )
+    if filepath.endswith((".h5", ".hdf5")):
+        return legacy_h5_format.load_model_from_hdf5(
+            filepath,
+            custom_objects=custom_objects,
+            compile=compile,
+            safe_mode=safe_mode,
         )
     raise ValueError(
         f"File format not supported: filepath={filepath}. ember loads `.keras` "
@@ -121,21 +123,33 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None) -> None:
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs) -> None:
-    """Loads weights from a `.weights.h5` or `.keras` file into `model`."""
+    """Loads weights from a `.weights.h5`, `.keras` or legacy `.h5` file.
+
+    Legacy Keras 2 `.h5` files (weights-only or full models) also take
+    `by_name=True`: layers are matched by name instead of by order.
+    """
+    filepath = _check_path(filepath, "load_weights")
+    legacy = filepath.endswith((".h5", ".hdf5")) and not filepath.endswith(
+        ".weights.h5"
+    )
+    by_name = kwargs.pop("by_name", False) if legacy else False
     if kwargs:
         raise ValueError(
             f"Invalid keyword arguments for `load_weights`: {sorted(kwargs)}."
         )
-    filepath = _check_path(filepath, "load_weights")
+    if legacy:
+        legacy_h5_format.load_weights_from_hdf5(
+            model, filepath, by_name=by_name, skip_mismatch=skip_mismatch
+        )
+        return
     if filepath.endswith((".keras", ".weights.h5")):
         if not os.path.exists(filepath):
             raise FileNotFoundError(f"File not found: filepath={filepath}.")
         saving_lib.load_weights_only(model, filepath, skip_mismatch=skip_mismatch)
         return
     raise ValueError(
-        "File format not supported: ember loads weights from `.weights.h5` and "
-        f"`.keras` files (legacy `.h5` files are not supported). Received: "
-        f"filepath={filepath}"
+        "File format not supported: ember loads weights from `.weights.h5`, "
+        f"`.keras` and legacy Keras 2 `.h5` files. Received: filepath={filepath}"
     )
 
 
