@@ -28,6 +28,7 @@ class Variable(torch.nn.Parameter):
     _ember_path = None
     _ember_regularizer = None
     _ember_constraint = None
+
     @property
     def name(self) -> str:
         return self._ember_name
