@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from ember.backend.files import atomic_write, fsync_folder
-from ember.callbacks.callback import Callback
+from ember.callbacks.callback import Callback, batches_due
 from ember.distribution.runtime import is_chief
 from ember.random import seed_generator as seed_module
 
@@ -183,17 +183,7 @@ class BackupAndRestore(Callback):
     def _should_save_on_batch(self, batch):
         if self.save_freq in ("epoch", False):
             return False
-        # With `steps_per_execution`, hooks see every n-th batch index.
-        if batch <= self._last_batch_seen:  # a new epoch: batches restart at 0
-            added = batch + 1
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
+        return batches_due(self, batch, self.save_freq)
 
     # Saving -----------------------------------------------------------------
 

@@ -198,3 +198,21 @@ class Callback:
     @_default_hook
     def on_predict_end(self, logs=None):
         """Called at the end of `predict`."""
+
+
+def batches_due(callback, batch, every) -> bool:
+    """Whether `every` batches have passed since `callback` last acted.
+
+    Advances the callback's count (`_batches_seen_since_last_saving`) from the
+    batch index a hook received: with `steps_per_execution` hooks see every n-th
+    index, and an index not above the last one (`_last_batch_seen`) starts a new
+    epoch. Resets the count when it answers True.
+    """
+    last = callback._last_batch_seen
+    added = batch + 1 if last is None or batch <= last else batch - last
+    callback._batches_seen_since_last_saving += added
+    callback._last_batch_seen = batch
+    if callback._batches_seen_since_last_saving >= every:
+        callback._batches_seen_since_last_saving = 0
+        return True
+    return False

@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 import torch
 
-from ember.callbacks.callback import numeric_logs, print_on_chief
+from ember.callbacks.callback import batches_due, numeric_logs, print_on_chief
 from ember.callbacks.monitor_callback import MonitorCallback
 from ember.distribution.runtime import is_chief
 
@@ -103,16 +103,7 @@ class ModelCheckpoint(MonitorCallback):
     def _should_save_on_batch(self, batch):
         if self.save_freq == "epoch":
             return False
-        if self._last_batch_seen is None or batch <= self._last_batch_seen:
-            added = batch + 1  # A new epoch: batches count from 0 again.
-        else:
-            added = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += added
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
+        return batches_due(self, batch, self.save_freq)
 
     def _saver(self):
         method = "save_weights" if self.save_weights_only else "save"
