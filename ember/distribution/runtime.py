@@ -7,6 +7,7 @@ as Keras names them, `"gpu:0"`, `"cpu:0"`; under several processes the list is
 the global one, one device per process, numbered by rank.
 """
 
+import atexit
 import datetime
 import os
 
@@ -150,6 +151,15 @@ def initialize(job_addresses=None, num_processes=None, process_id=None):
         world_size=world_size,
         timeout=datetime.timedelta(minutes=30),
     )
+    atexit.register(_leave_process_group)
+
+
+def _leave_process_group():
+    """Leaves the process group ember joined when the program ends: exiting with
+    gloo's threads still running aborts the process ("terminate called without an
+    active exception"), which torchrun reports as a failure."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def num_processes() -> int:
