@@ -135,6 +135,39 @@ class BaseMultiHeadAttention(Layer):
             value_mask = _mask_of(value)
         return key, query_mask, value_mask, key_mask
 
+    def _masks_for_call(
+        self,
+        owner,
+        query,
+        value,
+        key,
+        query_mask,
+        value_mask,
+        key_mask,
+        attention_mask,
+        use_causal_mask,
+    ):
+        """`(key, query_mask, attention_mask, causal_only)` for a call: the masks
+        resolved and combined into one attention mask, unless causality alone
+        applies (`causal_only`: the fused kernel applies it, no mask is built)."""
+        key, query_mask, value_mask, key_mask = self._resolve_masks(
+            query, value, key, query_mask, value_mask, key_mask
+        )
+        causal_only = self._causal_only(
+            owner, use_causal_mask, query_mask, value_mask, key_mask, attention_mask
+        )
+        if not causal_only:
+            attention_mask = self._compute_attention_mask(
+                query,
+                value,
+                query_mask=query_mask,
+                value_mask=value_mask,
+                key_mask=key_mask,
+                attention_mask=attention_mask,
+                use_causal_mask=use_causal_mask,
+            )
+        return key, query_mask, attention_mask, causal_only
+
     def _causal_only(self, owner, use_causal_mask, *masks) -> bool:
         """Whether causality is the only constraint, so the fused kernel can
         apply it without a materialised mask. As in Keras, only while the
@@ -232,6 +265,42 @@ class BaseMultiHeadAttention(Layer):
             is_causal=is_causal,
             flash_attention=self._flash_attention,
         )
+
+    def _attend(
+        self,
+        query,
+        key,
+        value,
+        attention_mask,
+        training,
+        want_scores,
+        use_causal_mask,
+        scale,
+        key_first,
+    ):
+        """The attention both layers' `_compute_attention` run: torch's fused
+        kernel when it computes the same (see `_use_fused`), else scaled dot
+        products (`key_first`: the equation takes the keys first, as Keras's
+        MultiHeadAttention writes it), masked softmax, dropout and the weighted
+        sum. Returns `(output, scores)`, the scores `None` from the fused kernel."""
+        if self._use_fused(query, attention_mask, training, want_scores):
+            output = self._fused_attention(
+                query, key, value, attention_mask, use_causal_mask, scale
+            )
+            return output, None
+        if use_causal_mask:
+            causal = self._compute_causal_mask(query, value)
+            attention_mask = (
+                causal
+                if attention_mask is None
+                else _as_bool(attention_mask, query) & causal
+            )
+        query = query * scale
+        operands = (key, query) if key_first else (query, key)
+        logits = torch.einsum(self._dot_product_equation, *operands)
+        scores = self._masked_softmax(logits, attention_mask)
+        probs = self._dropout_probs(scores, training)
+        return torch.einsum(self._combine_equation, probs, value), scores
 
     def _masked_softmax(self, attention_scores, attention_mask=None):
         """Softmax over the key attention axes (`_softmax`); masked entries

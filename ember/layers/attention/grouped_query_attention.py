@@ -2,13 +2,10 @@
 
 import math
 
-import torch
-
 from ember import regularizers
 from ember.backend.errors import ArgumentError
 from ember.layers.attention.base_multi_head_attention import (
     BaseMultiHeadAttention,
-    _as_bool,
     _is_positive_int,
 )
 
@@ -191,27 +188,17 @@ class GroupedQueryAttention(BaseMultiHeadAttention):
         use_causal_mask=False,
     ):
         self._return_attention_scores = return_attention_scores
-        key, query_mask, value_mask, key_mask = self._resolve_masks(
-            query, value, key, query_mask, value_mask, key_mask
-        )
-        causal_only = self._causal_only(
+        key, query_mask, attention_mask, causal_only = self._masks_for_call(
             GroupedQueryAttention,
-            use_causal_mask,
+            query,
+            value,
+            key,
             query_mask,
             value_mask,
             key_mask,
             attention_mask,
+            use_causal_mask,
         )
-        if not causal_only:
-            attention_mask = self._compute_attention_mask(
-                query,
-                value,
-                query_mask=query_mask,
-                value_mask=value_mask,
-                key_mask=key_mask,
-                attention_mask=attention_mask,
-                use_causal_mask=use_causal_mask,
-            )
 
         gate = self._gate_dense(query) if self.use_gate else None
         q = self._query_dense(query)
@@ -244,30 +231,17 @@ class GroupedQueryAttention(BaseMultiHeadAttention):
         scores `None` when the fused kernel ran. Keras's hook: subclasses may
         override it (`self._return_attention_scores` tells whether the
         scores are wanted)."""
-        if self._use_fused(
-            query, attention_mask, training, self._return_attention_scores
-        ):
-            output = self._fused_attention(
-                query,
-                key,
-                value,
-                attention_mask,
-                use_causal_mask,
-                self._inverse_sqrt_head_dim,
-            )
-            return output, None
-        if use_causal_mask:
-            causal = self._compute_causal_mask(query, value)
-            attention_mask = (
-                causal
-                if attention_mask is None
-                else _as_bool(attention_mask, query) & causal
-            )
-        query = query * self._inverse_sqrt_head_dim
-        logits = torch.einsum(self._dot_product_equation, query, key)
-        scores = self._masked_softmax(logits, attention_mask)
-        probs = self._dropout_probs(scores, training)
-        return torch.einsum(self._combine_equation, probs, value), scores
+        return self._attend(
+            query,
+            key,
+            value,
+            attention_mask,
+            training,
+            self._return_attention_scores,
+            use_causal_mask,
+            self._inverse_sqrt_head_dim,
+            key_first=False,
+        )
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         return tuple(query_shape)

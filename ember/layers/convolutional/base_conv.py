@@ -119,16 +119,7 @@ class BaseConv(Layer):
             constraint=self.kernel_constraint,
             name="kernel",
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        else:
-            self.bias = None
+        self.bias = add_bias(self, self.filters)
         self.input_spec = input_spec_for(self, channels)
         self.built = True
 
@@ -172,6 +163,19 @@ _SPATIAL_NAMES = {
     2: ("height", "width"),
     3: ("depth", "height", "width"),
 }
+
+
+def add_bias(layer, size):
+    """The layer's bias of `size` values (Keras's "bias"), or None without one."""
+    if not layer.use_bias:
+        return None
+    return layer.add_weight(
+        shape=(size,),
+        initializer=layer.bias_initializer,
+        regularizer=layer.bias_regularizer,
+        constraint=layer.bias_constraint,
+        name="bias",
+    )
 
 
 def positive_int(value, name) -> int:

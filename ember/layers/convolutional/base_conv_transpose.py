@@ -5,6 +5,7 @@ from ember import activations, constraints, initializers, regularizers
 from ember.backend import standardize_data_format
 from ember.backend.errors import ArgumentError
 from ember.layers.convolutional.base_conv import (
+    add_bias,
     check_conv_input,
     check_strides_and_dilation,
     describe_window,
@@ -110,16 +111,7 @@ class BaseConvTranspose(Layer):
             constraint=self.kernel_constraint,
             name="kernel",
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        else:
-            self.bias = None
+        self.bias = add_bias(self, self.filters)
         self.input_spec = input_spec_for(self, channels)
         self.built = True
 

@@ -4,6 +4,7 @@
 from ember import activations, constraints, initializers, regularizers
 from ember.backend import standardize_data_format
 from ember.layers.convolutional.base_conv import (
+    add_bias,
     check_conv_input,
     check_output_size,
     describe_window,
@@ -101,16 +102,7 @@ class BaseDepthwiseConv(Layer):
             constraint=self.depthwise_constraint,
             name="kernel",
         )
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(channels * self.depth_multiplier,),
-                initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer,
-                constraint=self.bias_constraint,
-                name="bias",
-            )
-        else:
-            self.bias = None
+        self.bias = add_bias(self, channels * self.depth_multiplier)
         self.input_spec = input_spec_for(self, channels)
         self.built = True
 

@@ -18,7 +18,7 @@ from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.layers.rnn.base_rnn_cell import weights_config
 from ember.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-from ember.layers.rnn.rnn import RNN, cell_property, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN, own_cell
 
 _CONV = {
     1: torch.nn.functional.conv1d,
@@ -334,7 +334,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         }
 
 
-class ConvLSTM(RNN):
+class ConvLSTM(OwnCellRNN):
     """Base of `ConvLSTM1D/2D/3D`: an LSTM with convolutional transformations.
 
     Args:
@@ -355,6 +355,30 @@ class ConvLSTM(RNN):
         with `return_sequences`, else without the `timesteps` axis; with
         `return_state`, followed by the last `h` and `c`.
     """
+
+    CELL_ATTRIBUTES = (
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "data_format",
+        "dilation_rate",
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "unit_forget_bias",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+    )
 
     def __init__(
         self,
@@ -441,35 +465,6 @@ class ConvLSTM(RNN):
         super().build(sequences_shape, initial_state_shape)
         # Built for these spatial and channel sizes: refuse others clearly.
         self.input_spec = InputSpec(shape=(None, None) + tuple(sequences_shape)[2:])
-
-    filters = cell_property("filters")
-    kernel_size = cell_property("kernel_size")
-    strides = cell_property("strides")
-    padding = cell_property("padding")
-    data_format = cell_property("data_format")
-    dilation_rate = cell_property("dilation_rate")
-    activation = cell_property("activation")
-    recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    unit_forget_bias = cell_property("unit_forget_bias")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self) -> dict:
-        return {
-            **self._rnn_config(),
-            **self.cell._cell_config(),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }
 
     def _state_count(self) -> int:
         return 2

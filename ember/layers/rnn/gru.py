@@ -1,11 +1,11 @@
 """`GRUCell` and `GRU`: the gated recurrent unit (Cho et al., 2014)."""
 
-from ember import activations, regularizers
+from ember import activations
 from ember.backend import tree
 from ember.backend.errors import ArgumentError
 from ember.layers.input_spec import InputSpec
 from ember.layers.rnn.base_rnn_cell import BaseRNNCell, check_units, is_activation
-from ember.layers.rnn.rnn import RNN, cell_property, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN, own_cell
 from ember.ops import rnn as rnn_ops
 
 _USE_CUDNN = ("auto", True, False)
@@ -188,7 +188,7 @@ class GRUCell(BaseRNNCell):
         }
 
 
-class GRU(RNN):
+class GRU(OwnCellRNN):
     """Gated Recurrent Unit layer (Cho et al., 2014).
 
     Runs on torch's fused GRU kernel (cuDNN on GPU) when the configuration
@@ -262,6 +262,25 @@ class GRU(RNN):
     torch.Size([32, 4])
     """
 
+    CELL_ATTRIBUTES = (
+        "units",
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+        "reset_after",
+    )
+
     def __init__(
         self,
         units: int,
@@ -329,27 +348,3 @@ class GRU(RNN):
         )
         self.input_spec = InputSpec(ndim=3)
         self.use_cudnn = use_cudnn
-
-    units = cell_property("units")
-    activation = cell_property("activation")
-    recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-    reset_after = cell_property("reset_after")
-
-    def get_config(self) -> dict:
-        return {
-            **self._rnn_config(),
-            **self.cell._cell_config(),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }

@@ -2,11 +2,11 @@
 
 import torch
 
-from ember import activations, initializers, regularizers
+from ember import activations, initializers
 from ember.backend.errors import ArgumentError
 from ember.layers.input_spec import InputSpec
 from ember.layers.rnn.base_rnn_cell import BaseRNNCell, check_units, is_activation
-from ember.layers.rnn.rnn import RNN, cell_property, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN, own_cell
 from ember.ops import rnn as rnn_ops
 
 _USE_CUDNN = ("auto", True, False)
@@ -176,7 +176,7 @@ class LSTMCell(BaseRNNCell):
         }
 
 
-class LSTM(RNN):
+class LSTM(OwnCellRNN):
     """Long Short-Term Memory layer (Hochreiter and Schmidhuber, 1997).
 
     Runs on torch's fused LSTM kernel (cuDNN on GPU) when the configuration
@@ -256,6 +256,25 @@ class LSTM(RNN):
     (torch.Size([32, 10, 4]), torch.Size([32, 4]))
     """
 
+    CELL_ATTRIBUTES = (
+        "units",
+        "activation",
+        "recurrent_activation",
+        "use_bias",
+        "unit_forget_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+    )
+
     def __init__(
         self,
         units: int,
@@ -323,27 +342,3 @@ class LSTM(RNN):
         )
         self.input_spec = InputSpec(ndim=3)
         self.use_cudnn = use_cudnn
-
-    units = cell_property("units")
-    activation = cell_property("activation")
-    recurrent_activation = cell_property("recurrent_activation")
-    use_bias = cell_property("use_bias")
-    unit_forget_bias = cell_property("unit_forget_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-
-    def get_config(self) -> dict:
-        return {
-            **self._rnn_config(),
-            **self.cell._cell_config(),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }

@@ -4,7 +4,7 @@ import types
 
 import torch
 
-from ember import dtype_policies
+from ember import dtype_policies, regularizers
 from ember.backend import tree
 from ember.backend.errors import ArgumentError
 from ember.backend.symbolic import in_meta_pass
@@ -384,6 +384,27 @@ def own_cell(cell_cls, *args, **kwargs):
 def cell_property(name):
     """A read-only property of a layer that forwards to `self.cell.<name>`."""
     return property(lambda self: getattr(self.cell, name), doc=f"The cell's `{name}`.")
+
+
+class OwnCellRNN(RNN):
+    """An RNN layer that builds its own cell from its arguments (SimpleRNN, LSTM,
+    GRU, the ConvLSTMs): each name in `CELL_ATTRIBUTES` reads through to the cell,
+    and the config is the RNN's settings, the cell's and the activity regularizer,
+    flat, as Keras writes it."""
+
+    CELL_ATTRIBUTES: tuple = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.__dict__.get("CELL_ATTRIBUTES", ()):
+            setattr(cls, name, cell_property(name))
+
+    def get_config(self) -> dict:
+        return {
+            **self._rnn_config(),
+            **self.cell._cell_config(),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+        }
 
 
 def _reset_dropout_masks(cell):

@@ -1,10 +1,9 @@
 """`SimpleRNNCell` and `SimpleRNN`: the fully connected (Elman) recurrent layer."""
 
-from ember import regularizers
 from ember.backend import tree
 from ember.layers.input_spec import InputSpec
 from ember.layers.rnn.base_rnn_cell import BaseRNNCell, check_units, is_activation
-from ember.layers.rnn.rnn import RNN, cell_property, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN, own_cell
 from ember.ops import rnn as rnn_ops
 
 
@@ -134,7 +133,7 @@ class SimpleRNNCell(BaseRNNCell):
         return rnn_ops.simple_rnn_weights(*self._weights_as(dtype))
 
 
-class SimpleRNN(RNN):
+class SimpleRNN(OwnCellRNN):
     """A fully connected RNN whose output is fed back as the next state.
 
     Each timestep computes `h_t = activation(x_t @ kernel + h_{t-1} @
@@ -199,6 +198,23 @@ class SimpleRNN(RNN):
     torch.Size([32, 4])
     """
 
+    CELL_ATTRIBUTES = (
+        "units",
+        "activation",
+        "use_bias",
+        "kernel_initializer",
+        "recurrent_initializer",
+        "bias_initializer",
+        "kernel_regularizer",
+        "recurrent_regularizer",
+        "bias_regularizer",
+        "kernel_constraint",
+        "recurrent_constraint",
+        "bias_constraint",
+        "dropout",
+        "recurrent_dropout",
+    )
+
     def __init__(
         self,
         units: int,
@@ -258,28 +274,8 @@ class SimpleRNN(RNN):
         )
         self.input_spec = InputSpec(ndim=3)
 
-    units = cell_property("units")
-    activation = cell_property("activation")
-    use_bias = cell_property("use_bias")
-    kernel_initializer = cell_property("kernel_initializer")
-    recurrent_initializer = cell_property("recurrent_initializer")
-    bias_initializer = cell_property("bias_initializer")
-    kernel_regularizer = cell_property("kernel_regularizer")
-    recurrent_regularizer = cell_property("recurrent_regularizer")
-    bias_regularizer = cell_property("bias_regularizer")
-    kernel_constraint = cell_property("kernel_constraint")
-    recurrent_constraint = cell_property("recurrent_constraint")
-    bias_constraint = cell_property("bias_constraint")
-    dropout = cell_property("dropout")
-    recurrent_dropout = cell_property("recurrent_dropout")
-
     def get_config(self) -> dict:
-        config = self._rnn_config()
-        cell_config = self.cell._cell_config()
+        config = super().get_config()
         # Keras's SimpleRNN leaves the seed out of its config.
-        cell_config.pop("seed")
-        return {
-            **config,
-            **cell_config,
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-        }
+        config.pop("seed")
+        return config
