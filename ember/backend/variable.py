@@ -113,8 +113,17 @@ def make_variable(value, *, name, path, trainable, regularizer=None, constraint=
 
 def meta_like(tensor: torch.Tensor) -> torch.Tensor:
     """A meta-device stand-in for `tensor` with the same class and metadata."""
-    meta = torch.empty_like(tensor, device="meta")
+    if hasattr(tensor, "_local_tensor"):
+        # Sharded across processes (a DTensor): a plain stand-in of its
+        # global shape.
+        meta = torch.empty(tensor.shape, dtype=tensor.dtype, device="meta")
+        cls = Variable if isinstance(tensor, Variable) else torch.nn.Parameter
+    else:
+        meta = torch.empty_like(tensor, device="meta")
+        cls = type(tensor)
     if isinstance(tensor, torch.nn.Parameter):
-        meta = type(tensor)(meta, tensor.requires_grad)
-        meta.__dict__.update(tensor.__dict__)
+        meta = cls(meta, tensor.requires_grad)
+        meta.__dict__.update(
+            {k: v for k, v in tensor.__dict__.items() if k != "_ember_full_cache"}
+        )
     return meta

@@ -30,6 +30,7 @@ from ember.backend.files import atomic_write, fsync_folder
 from ember.callbacks.callback import Callback, batches_due
 from ember.distribution.runtime import is_chief
 from ember.random import seed_generator as seed_module
+from ember.saving import saving_api
 
 _POINTER = "checkpoint.json"
 _WEIGHTS = "model.weights.h5"
@@ -142,6 +143,7 @@ class BackupAndRestore(Callback):
         if state is None:
             return
         epoch, step = state["epoch"], state["step"]
+        state.update(_own_part(state))
         self._current_epoch = epoch
         self._last_batch_seen = step - 1
         rng = _decode(state["rng"])
@@ -190,30 +192,41 @@ class BackupAndRestore(Callback):
     def _save(self, epoch, step):
         """Writes backup `epoch`/`step` (the next batch to train) in a new
         folder, then points `checkpoint.json` at it."""
-        if not is_chief():
-            return  # under torchrun, rank 0 writes
-        model = self.model
         mid_epoch = step > 0
+        # Each process's own random states and running metrics (under
+        # torchrun they differ by process), gathered for rank 0 to write.
+        parts = _gather_objects(
+            {
+                "rng": _encode(_rng_state(self.model)),
+                "epoch_rng": _encode(self._epoch_rng if mid_epoch else None),
+                "metrics": _encode(
+                    [v.detach().cpu() for v in _metric_variables(self.model)]
+                    if mid_epoch
+                    else None
+                ),
+            }
+        )
+        with saving_api.gathered(self.model):  # every process, if split
+            if is_chief():  # under torchrun, rank 0 writes
+                self._write(epoch, step, parts)
+
+    def _write(self, epoch, step, parts):
         state = {
             "format": _FORMAT,
             "version": _VERSION,
             "epoch": epoch,
             "step": step,
-            "rng": _encode(_rng_state(model)),
-            "epoch_rng": _encode(self._epoch_rng if mid_epoch else None),
-            "metrics": _encode(
-                [v.detach().cpu() for v in _metric_variables(model)]
-                if mid_epoch
-                else None
-            ),
+            **parts[0],
         }
+        if len(parts) > 1:
+            state["processes"] = parts
         name = f"backup-{self._newest_number() + 1}"
         folder = os.path.join(self.backup_dir, name)
         if os.path.exists(folder):  # left by a save that was cut short
             shutil.rmtree(folder)
         os.makedirs(folder)
         fsync_folder(self.backup_dir)
-        model.save_weights(os.path.join(folder, _WEIGHTS), overwrite=True)
+        self.model.save_weights(os.path.join(folder, _WEIGHTS), overwrite=True)
         with atomic_write(os.path.join(folder, _STATE)) as temporary:
             with open(temporary, "w") as f:
                 json.dump(state, f)
@@ -441,6 +454,34 @@ def _seed_generators(model):
 def _copy_into(variable, value):
     with torch.no_grad():
         variable.copy_(torch.as_tensor(value))
+
+
+def _gather_objects(value):
+    """`[value of process 0, value of process 1, ...]` (`[value]` alone)."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return [value]
+    values = [None] * dist.get_world_size()
+    dist.all_gather_object(values, value)
+    return values
+
+
+def _own_part(state):
+    """This process's random states and metrics from a backup's `state`."""
+    import torch.distributed as dist
+
+    parts = state.get("processes")
+    count = dist.get_world_size() if dist.is_initialized() else 1
+    if parts is None:
+        return {}
+    if len(parts) != count:
+        raise ValueError(
+            f"The backup was made by {len(parts)} processes and {count} now run: "
+            f"resume with `torchrun --nproc_per_node={len(parts)}` (the same "
+            "number of processes), or delete the backup folder to start over."
+        )
+    return parts[dist.get_rank() if count > 1 else 0]
 
 
 def _metric_variables(model):

@@ -125,10 +125,11 @@ class ModelCheckpoint(MonitorCallback):
         filepath = self._get_file_path(epoch, batch, logs)
         if not self._should_save_model(epoch, logs, filepath):
             return
-        if not is_chief():
-            return  # under torchrun, rank 0 writes (every rank tracks `best`)
+        # Under torchrun every process calls the saver (variables split
+        # across processes are gathered by all); rank 0 writes. Every rank
+        # tracks `best`.
         dirname = os.path.dirname(filepath)
-        if dirname:
+        if dirname and is_chief():
             os.makedirs(dirname, exist_ok=True)
         try:
             self._saver()(filepath, overwrite=True)

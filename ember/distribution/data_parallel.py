@@ -29,6 +29,13 @@ class DataParallel(Distribution):
             Set `False` when the data is already split per process (for
             generators and iterable datasets, which cannot be split).
             Defaults to `True`.
+        fully_shard: ember's switch for fully sharded data parallelism
+            (FSDP, ZeRO-3): every trainable variable created under the
+            distribution is split along its first axis that divides evenly
+            among the processes (variables with none are replicated), and so
+            is the optimizer's state. Computation is as with `False` (see
+            `ModelParallel` for how split variables are used and saved).
+            Defaults to `False`.
 
     Example:
 
@@ -39,7 +46,9 @@ class DataParallel(Distribution):
     ```
     """
 
-    def __init__(self, device_mesh=None, devices=None, auto_shard_dataset=True):
+    def __init__(
+        self, device_mesh=None, devices=None, auto_shard_dataset=True, fully_shard=False
+    ):
         if device_mesh is not None:
             if not isinstance(device_mesh, DeviceMesh):
                 raise ValueError(
@@ -59,6 +68,7 @@ class DataParallel(Distribution):
             device_mesh = DeviceMesh(devices.shape, ["batch"], devices=devices)
             batch_dim_name = "batch"
         super().__init__(device_mesh, batch_dim_name, auto_shard_dataset)
+        self._splits_variables = self.fully_shard = bool(fully_shard)
 
     @property
     def num_model_replicas(self) -> int:
@@ -71,11 +81,19 @@ class DataParallel(Distribution):
         return TensorLayout(axes, self.device_mesh)
 
     def get_variable_layout(self, variable):
-        """The layout of a weight: every process holds all of it."""
+        """The layout of a weight: every process holds all of it (with
+        `fully_shard`, its first axis that divides evenly is split)."""
         layout = getattr(variable, "_layout", None)
         if layout is not None:
             return layout
-        return TensorLayout([None] * len(variable.shape), self.device_mesh)
+        axes = [None] * len(variable.shape)
+        if self.fully_shard:
+            parts = self.device_mesh.shape[0]
+            for i, size in enumerate(variable.shape):
+                if size >= parts and size % parts == 0:
+                    axes[i] = self.batch_dim_name
+                    break
+        return TensorLayout(axes, self.device_mesh)
 
     def get_tensor_layout(self, path):
         """Data parallelism leaves intermediate tensors as they are: `None`."""

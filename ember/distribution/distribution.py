@@ -19,8 +19,13 @@ def set_distribution(value):
     Without one, a run under `torchrun` uses `DataParallel()` over all its
     processes.
 
+    Variables created while a distribution that splits them is set
+    (`ModelParallel`, `DataParallel(fully_shard=True)`) are split across
+    processes.
+
     Args:
-        value: A `DataParallel` instance, or `None` to go back to the default.
+        value: A distribution (`DataParallel`, `ModelParallel`), or `None` to
+            go back to the default.
     """
     if value is not None and not isinstance(value, Distribution):
         raise ValueError(
@@ -28,7 +33,10 @@ def set_distribution(value):
             "distribution such as `ember.distribution.DataParallel()` or None. "
             f"Received: value={value!r}."
         )
+    from ember.distribution import layouts
+
     _STATE["distribution"] = value
+    layouts.install(value)
 
 
 class Distribution:
@@ -43,6 +51,9 @@ class Distribution:
             process its share of the data. Set `False` when the data is
             already split per process. Defaults to `True`.
     """
+
+    # Whether variables created under it are split across processes.
+    _splits_variables = False
 
     def __init__(self, device_mesh, batch_dim_name=None, auto_shard_dataset=True):
         self._device_mesh = device_mesh

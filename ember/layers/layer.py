@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ember import dtype_policies
-from ember.backend import dtypes, naming, tree
+from ember.backend import dtypes, naming, sharding, tree
 from ember.backend.errors import ArgumentError, UnknownArgumentError
 from ember.backend.keras_tensor import KerasTensor, any_symbolic
 from ember.backend.symbolic import (
@@ -196,6 +196,9 @@ class Layer(torch.nn.Module, Operation):
             regularizer=regularizers.get(regularizer),
             constraint=constraints.get(constraint),
         )
+        if trainable:
+            # Under a sharding distribution: split across processes.
+            variable = sharding.on_create(variable)
         (
             self._trainable_variables if trainable else self._non_trainable_variables
         ).append(variable)
@@ -278,7 +281,7 @@ class Layer(torch.nn.Module, Operation):
 
     def get_weights(self) -> list:
         """Returns the weights as numpy arrays, in `weights` order and Keras layouts."""
-        return [w.detach().cpu().numpy() for w in self.weights]
+        return [sharding.full_value(w).cpu().numpy() for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Sets the weights from numpy arrays, in `weights` order and Keras layouts."""
@@ -383,7 +386,7 @@ class Layer(torch.nn.Module, Operation):
                     result.extend(layer._losses)
                 for w in layer._trainable_variables + layer._non_trainable_variables:
                     if w.regularizer is not None:
-                        result.append(w.regularizer(w))
+                        result.append(w.regularizer(sharding.use(w)))
         return result
 
     def add_loss(self, loss) -> None:
@@ -488,16 +491,12 @@ class Layer(torch.nn.Module, Operation):
             if state.meta_pass:
                 with meta_weights(self):
                     outputs = torch.nn.Module.__call__(self, *args, **kwargs)
-            elif self._dtype_policy.is_mixed and _autocast_off(self, first):
-                # Mixed precision: float32 weights meet half-precision inputs;
-                # autocast runs matmuls and convolutions in the compute dtype,
-                # as Keras reads variables in it inside a layer's call.
-                with torch.autocast(
-                    first.device.type, dtype=self._dtype_policy.torch_compute_dtype
-                ):
-                    outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+            elif sharding.any_created():
+                # Weights split across processes: computed with whole.
+                with sharding.gathered_weights(self):
+                    outputs = self._module_call(args, kwargs, first)
             else:
-                outputs = torch.nn.Module.__call__(self, *args, **kwargs)
+                outputs = self._module_call(args, kwargs, first)
         finally:
             state.depth, state.training = depth, outer_training
 
@@ -511,6 +510,17 @@ class Layer(torch.nn.Module, Operation):
         ):
             _set_masks(outputs, self.compute_mask(first, previous_mask))
         return outputs
+
+    def _module_call(self, args, kwargs, first):
+        if self._dtype_policy.is_mixed and _autocast_off(self, first):
+            # Mixed precision: float32 weights meet half-precision inputs;
+            # autocast runs matmuls and convolutions in the compute dtype,
+            # as Keras reads variables in it inside a layer's call.
+            with torch.autocast(
+                first.device.type, dtype=self._dtype_policy.torch_compute_dtype
+            ):
+                return torch.nn.Module.__call__(self, *args, **kwargs)
+        return torch.nn.Module.__call__(self, *args, **kwargs)
 
     def _convert_inputs(self, args, kwargs):
         convert = functools.partial(_convert_input, self)

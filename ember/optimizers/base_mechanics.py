@@ -17,6 +17,7 @@ import warnings
 
 import torch
 
+from ember.backend import sharding
 from ember.backend.errors import ArgumentError
 
 
@@ -43,10 +44,12 @@ class Group:
     )
 
     def __init__(self, variables, positions, indices, decayed):
-        self.variables = variables
+        # Variables sharded across processes are updated shard by shard (the
+        # element-wise rules are exact on shards).
+        self.variables = [sharding.local(v) for v in variables]
         self.positions = positions
         self.indices = indices
-        self.decayed = decayed
+        self.decayed = [sharding.local(v) for v in decayed]
         self.device = variables[0].device
         self.dtype = variables[0].dtype
         self._slot_cache = {}
@@ -58,7 +61,10 @@ class Group:
         cached = self._slot_cache.get(id(per_variable))
         if cached is None:
             # Holding `per_variable` keeps its id from being reused.
-            cached = (per_variable, [per_variable[i] for i in self.indices])
+            cached = (
+                per_variable,
+                [sharding.local(per_variable[i]) for i in self.indices],
+            )
             self._slot_cache[id(per_variable)] = cached
         return cached[1]
 
@@ -99,9 +105,13 @@ class Plan:
         self.constrained = [
             v for v in variables if getattr(v, "constraint", None) is not None
         ]
+        self.sharded = any(v is not sharding.local(v) for v in variables)
 
     def split(self, tensors: list) -> list:
-        """Splits a list parallel to the plan's variables into per-group lists."""
+        """Splits a list parallel to the plan's variables into per-group lists
+        (of local shards, for sharded variables' gradients)."""
+        if self.sharded:
+            tensors = [sharding.local(t) for t in tensors]
         if self.whole:
             return [tensors]
         return [[tensors[p] for p in group.positions] for group in self.groups]

@@ -2,6 +2,7 @@
 
 import torch
 
+from ember.backend import sharding
 from ember.initializers import Constant
 from ember.optimizers.optimizer import Optimizer
 
@@ -129,7 +130,7 @@ class LossScaleOptimizer(Optimizer):
                     "variables before being built. Pass the variables too."
                 )
             self.build(trainable_variables)
-        present = [g for g in grads if g is not None]
+        present = [sharding.local(g) for g in grads if g is not None]
         if not present:
             return
         # 1. Unscale in place and detect non-finite values, fused per device
@@ -140,6 +141,9 @@ class LossScaleOptimizer(Optimizer):
             torch._amp_foreach_non_finite_check_and_unscale_(
                 group, found_inf, inv_scale
             )
+        if sharding.any_created():
+            # Each process checked its own shards: all must agree to skip.
+            sharding.max_across_processes(found_inf)
         # 2. The update runs only on finite gradients (one host read per step,
         # as torch's GradScaler does).
         if not found_inf.item():

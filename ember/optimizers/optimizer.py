@@ -13,7 +13,7 @@ import warnings
 
 import torch
 
-from ember.backend import naming
+from ember.backend import naming, sharding
 from ember.backend.errors import UnknownArgumentError
 from ember.backend.variable import Variable
 from ember.initializers import Constant
@@ -263,6 +263,13 @@ class Optimizer(OptimizerVariables):
                 self.name, grads, variables
             )
         plan = self._plan(variables)
+        if plan.sharded and (self.clipnorm or self.global_clipnorm):
+            raise ValueError(
+                f"Optimizer '{self.name}': `clipnorm` and `global_clipnorm` need "
+                "whole gradients, and this model's variables are sharded across "
+                "processes. Use `clipvalue`, or a distribution that does not "
+                "shard variables (`DataParallel()`)."
+            )
         group_grads = plan.split(grads)
         if self.loss_scale_factor is not None:
             group_grads = [
@@ -278,7 +285,7 @@ class Optimizer(OptimizerVariables):
             self._update_moving_averages()
         # 5. Constraints, then the step count.
         for variable in plan.constrained:
-            variable.copy_(variable.constraint(variable))
+            variable.copy_(variable.constraint(sharding.full_value(variable)))
         self._step.increment()
 
     def update_step(self, gradient, variable, learning_rate) -> None:

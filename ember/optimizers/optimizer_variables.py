@@ -10,7 +10,7 @@ import warnings
 import torch
 
 from ember import initializers
-from ember.backend import dtypes
+from ember.backend import dtypes, sharding
 from ember.backend.variable import Variable, make_variable
 from ember.optimizers.base_mechanics import name_of
 
@@ -54,13 +54,19 @@ class OptimizerVariables:
         if reference_name is None:
             reference_name = name_of(reference_variable)
             reference_name = reference_name.replace(":", "_")
-        return self._add(
+        variable = self._add(
             reference_variable.shape,
             initializer,
             reference_variable.dtype,
             f"{reference_name.replace('/', '_')}_{name or 'var'}",
             reference_variable.device,
         )
+        if sharding.is_sharded(reference_variable):
+            # Split across processes like its variable.
+            variable = self._variables[-1] = sharding.shard_like(
+                variable, reference_variable
+            )
+        return variable
 
     def add_optimizer_variables(self, trainable_variables, name, initializer="zeros"):
         """Creates one state variable per trainable variable for each name.

@@ -18,6 +18,8 @@ import h5py
 import numpy as np
 import torch
 
+from ember.backend import sharding
+
 # A dataset is refused when its declared size exceeds both this floor and
 # this multiple of what the file actually stores for it.
 H5_BOMB_FLOOR_BYTES = 1 << 32  # 4 GiB
@@ -82,7 +84,7 @@ class _WriteEntry:
 def to_numpy(value):
     """`(numpy array, is_bfloat16)` of a tensor, variable or array."""
     if isinstance(value, torch.Tensor):
-        value = value.detach().cpu()
+        value = sharding.full_value(value).cpu()
         if value.dtype == torch.bfloat16:
             raw = value.contiguous().view(torch.int16).numpy().view(np.uint16)
             return raw.view("V2"), True

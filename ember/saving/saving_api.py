@@ -4,6 +4,7 @@
 import os
 import sys
 
+from ember.backend import sharding
 from ember.distribution.runtime import is_chief
 from ember.saving import legacy_h5_format, saving_lib
 
@@ -50,11 +51,24 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs) -> None:
             "`include_optimizer=False` is only meaningful for the legacy `.h5` "
             "format; `.keras` files always hold the optimizer state."
         )
-    if not is_chief():
-        return  # under torchrun, rank 0 writes the file
-    if not _may_write(filepath, overwrite):
-        return
-    saving_lib.save_model(model, filepath)
+    _write_on_chief(model, filepath, overwrite, saving_lib.save_model)
+
+
+def _write_on_chief(model, filepath, overwrite, write):
+    """`write(model, filepath)` by rank 0 alone under torchrun (every process
+    takes part in gathering variables split across processes)."""
+    with gathered(model):
+        if is_chief() and _may_write(filepath, overwrite):
+            write(model, filepath)
+
+
+def gathered(model):
+    """Context in which `model`'s variables split across processes (and its
+    optimizer's) hold their full values, gathered by every process on entry,
+    so that rank 0 alone can write them. Without split variables: nothing."""
+    variables = list(model.weights)
+    variables += list(getattr(getattr(model, "optimizer", None), "variables", []))
+    return sharding.full_values_cached(variables)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -115,11 +129,7 @@ def save_weights(model, filepath, overwrite=True, max_shard_size=None) -> None:
             "`max_shard_size` (sharded weights files) is not supported by ember: "
             "pass `max_shard_size=None`."
         )
-    if not is_chief():
-        return  # under torchrun, rank 0 writes the file
-    if not _may_write(filepath, overwrite):
-        return
-    saving_lib.save_weights_only(model, filepath)
+    _write_on_chief(model, filepath, overwrite, saving_lib.save_weights_only)
 
 
 def load_weights(model, filepath, skip_mismatch=False, **kwargs) -> None:

@@ -16,8 +16,15 @@ nothing more per step than before. Under several processes it returns a
 3. reduces the metrics' state across processes (each variable by its
    `aggregation`) before logs are read, and gathers `predict`'s outputs back
    into the full, ordered result on every process.
+
+Under a distribution that splits variables (`ModelParallel`, fully sharded
+`DataParallel`) there is no DDP: the split variables average their own
+gradients (`ember.backend.sharded_variable`), and 2. and 3. run over the
+mesh's batch axis only, since processes along the other axes read the same
+data.
 """
 
+import contextlib
 import math
 
 import numpy as np
@@ -25,7 +32,7 @@ import torch
 import torch.distributed as dist
 
 from ember.backend import tree
-from ember.distribution import runtime
+from ember.distribution import layouts, runtime
 from ember.distribution.distribution import distribution as current_distribution
 from ember.trainers.data.data_adapter_utils import unpack_x_y_sample_weight
 
@@ -45,27 +52,42 @@ def current_run():
         runtime.initialize()
     world_size = dist.get_world_size() if dist.is_initialized() else 1
     chosen = current_distribution()
-    if chosen is not None and chosen.num_model_replicas != world_size:
+    devices = chosen.device_mesh.devices.size if chosen is not None else world_size
+    if devices != world_size:
         raise ValueError(
             f"Mismatched world sizes: the distribution's DeviceMesh has "
-            f"{chosen.num_model_replicas} devices but {world_size} process(es) run; "
-            f"launch `torchrun --nproc_per_node={chosen.num_model_replicas}` or build "
+            f"{devices} devices but {world_size} process(es) run; "
+            f"launch `torchrun --nproc_per_node={devices}` or build "
             "the mesh from `ember.distribution.list_devices()`."
         )
     if world_size == 1:
         return None
-    auto_shard = chosen.auto_shard_dataset if chosen is not None else True
-    return DistributedRun(auto_shard)
+    return DistributedRun(chosen)
 
 
 class DistributedRun:
-    """This process's part in a data-parallel run (see the module docstring)."""
+    """This process's part in a data-parallel run (see the module docstring).
 
-    def __init__(self, auto_shard=True):
+    `data_count` processes read different data (all of them, unless the
+    distribution splits variables along other mesh axes); this one reads
+    share `data_index`, and `data_group` joins the processes whose data
+    differ (`None`: all of them).
+    """
+
+    def __init__(self, chosen=None):
         self.world_size = dist.get_world_size()
         self.rank = dist.get_rank()
         self.device = runtime.rank_device()
-        self.auto_shard = auto_shard
+        self.auto_shard = chosen.auto_shard_dataset if chosen is not None else True
+        self.splits_variables = chosen is not None and chosen._splits_variables
+        self.data_count, self.data_index, self.data_group = (
+            self.world_size,
+            self.rank,
+            None,
+        )
+        if self.splits_variables:
+            self.data_count, self.data_index = layouts.data_coordinates(chosen)
+            self.data_group = layouts.data_group(chosen)
         self._ddp = None
         self._hooks = []
 
@@ -117,7 +139,12 @@ class DistributedRun:
 
     def attach(self, model):
         """Wraps `model` in DDP (which broadcasts rank 0's weights) and routes
-        the model's own calls through DDP's forward bookkeeping."""
+        the model's own calls through DDP's forward bookkeeping. Under a
+        distribution that splits variables, checks they all are instead
+        (their gradients are averaged by the backward pass itself)."""
+        if self.splits_variables:
+            _check_all_split(model)
+            return
         if not any(w.requires_grad for w in model.parameters()):
             return
         device_ids = [self.device.index] if self.device.type == "cuda" else None
@@ -179,26 +206,43 @@ class DistributedRun:
                 "The metrics differ between processes (a process that saw no batch "
                 "has not built its metrics): give every process at least one batch."
             )
+        if self.data_count == 1:
+            return  # every process saw all the data
+        group = self.data_group
         with torch.no_grad():
             for (aggregation, _), variables in groups.items():
                 flat = torch.cat(
                     [v.detach().reshape(-1).to(self.device) for v in variables]
                 )
                 if aggregation == "only_first_replica":
-                    dist.broadcast(flat, 0)
+                    dist.broadcast(flat, group=group, group_src=0)
                 else:
-                    dist.all_reduce(flat)
+                    dist.all_reduce(flat, group=group)
                     if aggregation == "mean":
                         flat = (
-                            flat / self.world_size
+                            flat / self.data_count
                             if flat.is_floating_point()
-                            else flat // self.world_size
+                            else flat // self.data_count
                         )
                 offset = 0
                 for v in variables:
                     part = flat[offset : offset + v.numel()].view(v.shape)
                     v.copy_(part.to(v.device))
                     offset += v.numel()
+
+    @contextlib.contextmanager
+    def global_metrics(self, metrics):
+        """Inside: the metrics hold their values over all processes; after,
+        each process's own values again."""
+        variables = [v for m in metrics for v in getattr(m, "variables", [])]
+        saved = [v.detach().clone() for v in variables]
+        self.reduce_metrics(metrics)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for variable, value in zip(variables, saved):
+                    variable.copy_(value)
 
     def gather_predictions(self, outputs):
         """The full, ordered outputs of `predict` from each process's ordered
@@ -208,10 +252,16 @@ class DistributedRun:
             if outputs
             else None
         )
+        if self.data_count == 1:  # every process predicted everything
+            if local is None:
+                raise ValueError("`predict` received no data: the input is empty.")
+            return local
         spec = None if local is None else _map(local, _LeafSpec.of)
         leaves = None if local is None else _leaves(local)
-        infos = [None] * self.world_size
-        dist.all_gather_object(infos, (leaves[0].shape[0] if leaves else 0, spec))
+        infos = [None] * self.data_count
+        dist.all_gather_object(
+            infos, (leaves[0].shape[0] if leaves else 0, spec), group=self.data_group
+        )
         spec = next((s for _, s in infos if s is not None), None)
         if spec is None:
             raise ValueError("`predict` received no data: the input is empty.")
@@ -229,8 +279,8 @@ class DistributedRun:
         padded = torch.zeros((most, *tensor.shape[1:]), dtype=tensor.dtype)
         padded[: tensor.shape[0]] = tensor
         padded = padded.to(self.device)
-        parts = [torch.empty_like(padded) for _ in range(self.world_size)]
-        dist.all_gather(parts, padded)
+        parts = [torch.empty_like(padded) for _ in range(self.data_count)]
+        dist.all_gather(parts, padded, group=self.data_group)
         full = torch.cat([p[:n] for p, n in zip(parts, counts)]).cpu().numpy()
         return full.astype(dtype) if dtype == np.bool_ else full
 
@@ -249,8 +299,8 @@ class Shard:
     def __init__(self, run, training):
         self.run = run
         self.training = training
-        self.count = run.world_size
-        self.index = run.rank
+        self.count = run.data_count
+        self.index = run.data_index
 
     def batch_size(self, global_batch_size):
         """This process's batch: `batch_size` is the global batch, as in Keras."""
@@ -287,6 +337,21 @@ class Shard:
     def agree(self, order):
         """`order` as rank 0 drew it (shuffles must match across processes)."""
         return self.run.broadcast(order)
+
+
+def _check_all_split(model):
+    """Under a distribution that splits variables, every trainable variable
+    must have been created under it (so its gradient is averaged)."""
+    from ember.backend import sharding
+
+    for variable in model.trainable_weights:
+        if not sharding.is_sharded(variable):
+            raise ValueError(
+                f"Variable '{getattr(variable, 'path', variable)}' was created "
+                "before the distribution that splits variables was set: call "
+                "`ember.distribution.set_distribution(...)` (or enter "
+                "`distribution.scope()`) before building the model."
+            )
 
 
 def _aggregation(variable):

@@ -526,33 +526,60 @@ class Trainer:
     def train_on_batch(
         self, x, y=None, sample_weight=None, class_weight=None, return_dict=False
     ):
-        """Runs one training step on one batch; returns the metrics."""
+        """Runs one training step on one batch; returns the metrics.
+
+        Under several processes (`torchrun`) each process passes its own part
+        of the global batch: the gradients are averaged across processes and
+        the returned metrics are global.
+        """
         self._assert_compiled("train_on_batch")
+        run = current_run()
         adapter = get_data_adapter(
             x, y, sample_weight, _batch_size(x) or None, None, False, class_weight
         )
         batch = next(iter(adapter))
+        step = self._step_function("train")
+        if run is not None:
+            step = run.wrap_train_step(self, step)
         self._set_torch_mode(True)
-        logs = self._step_function("train")(_to_device(batch, self._training_device()))
-        self._set_torch_mode(False)
-        return self._format_logs(logs, return_dict)
+        try:
+            logs = step(_to_device(batch, self._training_device(run)))
+        finally:
+            self._set_torch_mode(False)
+            if run is not None:
+                run.detach()
+        return self._on_batch_logs(run, logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        """Evaluates one batch; returns the metrics."""
+        """Evaluates one batch; returns the metrics (global under several
+        processes, each passing its own part of the batch)."""
         self._assert_compiled("test_on_batch")
+        run = current_run()
         adapter = get_data_adapter(x, y, sample_weight, _batch_size(x) or None)
         batch = next(iter(adapter))
         with torch.no_grad():
-            logs = self.test_step(_to_device(batch, self._training_device()))
-        return self._format_logs(logs, return_dict)
+            logs = self.test_step(_to_device(batch, self._training_device(run)))
+        return self._on_batch_logs(run, logs, return_dict)
 
     def predict_on_batch(self, x):
-        """Returns the model's outputs on one batch, as numpy arrays."""
+        """Returns the model's outputs on one batch, as numpy arrays. Under
+        several processes, each passing its own part of the batch, every
+        process gets the outputs of the whole batch, parts in rank order."""
+        run = current_run()
         adapter = get_data_adapter(x, None, None, _batch_size(x) or None)
         batch = next(iter(adapter))
         with torch.no_grad():
-            outputs = self.predict_step(_to_device(batch, self._training_device()))
-        return tree.map_structure(lambda t: t.detach().cpu().numpy(), outputs)
+            outputs = self.predict_step(_to_device(batch, self._training_device(run)))
+        outputs = tree.map_structure(lambda t: t.detach().cpu().numpy(), outputs)
+        return outputs if run is None else run.gather_predictions([outputs])
+
+    def _on_batch_logs(self, run, logs, return_dict):
+        if run is not None:
+            # The metrics over all processes' parts; each process's own
+            # running state is kept, so later calls add to it as in one process.
+            with run.global_metrics(self.metrics):
+                logs = dict(self.get_metrics_result())
+        return self._format_logs(logs, return_dict)
 
     def _inference_callbacks(self, callbacks, verbose, steps):
         """The CallbackList of `evaluate`/`predict` (fit passes its own along)."""

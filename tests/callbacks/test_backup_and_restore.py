@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -424,62 +423,7 @@ def test_folder_of_other_files_is_refused(reference, tmp_path):
 
 # Killed processes --------------------------------------------------------------
 
-_SCRIPT = textwrap.dedent(
-    """
-    import json, os, signal, sys
-
-    import numpy as np
-    import torch
-
-    torch.set_num_threads(1)
-    import ember
-
-    backup_dir, out = sys.argv[1], sys.argv[2]
-    use_backup = backup_dir != "-"
-    # Test hook: SIGKILL this process at its n-th `os.replace`, i.e. inside a
-    # save (each backup renames its weights, its state, then checkpoint.json).
-    kill_at = int(os.environ.get("KILL_AT_REPLACE", "0"))
-    if kill_at:
-        replace, calls = os.replace, [0]
-
-        def killing_replace(source, target):
-            calls[0] += 1
-            if calls[0] == kill_at:
-                os.kill(os.getpid(), signal.SIGKILL)
-            return replace(source, target)
-
-        os.replace = killing_replace
-
-    class Progress(ember.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            print("step", flush=True)
-
-    ember.utils.set_random_seed(7)
-    rs = np.random.RandomState(0)
-    x = rs.rand(120, 5).astype("float32")
-    y = (x.sum(axis=1, keepdims=True) > 2.5).astype("float32")
-    model = ember.Sequential(
-        [
-            ember.Input((5,)),
-            ember.layers.Dense(12, activation="relu"),
-            ember.layers.Dropout(0.25, seed=11),
-            ember.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    model.compile(
-        ember.optimizers.Adam(0.01), "binary_crossentropy", metrics=["accuracy"]
-    )
-    callbacks = [Progress()]
-    if use_backup:
-        callbacks.insert(0, ember.callbacks.BackupAndRestore(backup_dir, save_freq=5))
-    history = model.fit(
-        x, y, batch_size=10, epochs=3, shuffle=True, verbose=0, callbacks=callbacks
-    )
-    np.savez(out, *model.get_weights())
-    with open(out + ".json", "w") as f:
-        json.dump({"epoch": history.epoch, "history": history.history}, f)
-    """
-)
+SCRIPT = os.path.join(os.path.dirname(__file__), "resume_script.py")
 
 
 def _start_child(script, backup_dir, out, kill_at_replace=0):
@@ -488,7 +432,7 @@ def _start_child(script, backup_dir, out, kill_at_replace=0):
         [os.path.dirname(os.path.dirname(ember.__file__)), env.get("PYTHONPATH", "")]
     )
     return subprocess.Popen(
-        [sys.executable, str(script), backup_dir, str(out)],
+        [sys.executable, str(script), backup_dir, str(out), "10", "5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -525,8 +469,7 @@ def _child_result(out):
 
 
 def _killed_until_done(tmp_path, kills):
-    script = tmp_path / "train.py"
-    script.write_text(_SCRIPT)
+    script = SCRIPT
     # The uninterrupted run (without the callback) runs alongside.
     reference_run = _start_child(script, "-", tmp_path / "reference")
     backup_dir = str(tmp_path / "backup")

@@ -104,6 +104,19 @@ def main(out):
         custom = Custom()
         custom.compile(optimizer="sgd", loss="mse")
         custom.fit(x, y, batch_size=32, epochs=2, verbose=0)
+        # The *_on_batch forms: each process passes its part of the batch.
+        part = slice(0, 16)
+        if "RANK" in os.environ:
+            part = slice(8 * rank, 8 * rank + 8)
+        small = build()
+        on_batch = {
+            "train": [
+                small.train_on_batch(x[:16][part], y[:16][part], return_dict=True),
+                small.train_on_batch(x[16:32][part], y[16:32][part], return_dict=True),
+            ],
+            "test": small.test_on_batch(x_val[:16][part], y_val[:16][part]),
+        }
+        on_batch_predicted = small.predict_on_batch(x_val[:16][part])
     finally:
         sys.stdout.close()
         sys.stdout = stdout
@@ -112,9 +125,14 @@ def main(out):
         *model.get_weights(),
         predicted=predicted,
         custom=np.concatenate([w.reshape(-1) for w in custom.get_weights()]),
+        on_batch=np.concatenate([w.reshape(-1) for w in small.get_weights()]),
+        on_batch_predicted=on_batch_predicted,
     )
     with open(os.path.join(out, f"{tag}.json"), "w") as f:
-        json.dump({"history": history.history, "evaluate": evaluated}, f)
+        json.dump(
+            {"history": history.history, "evaluate": evaluated, "on_batch": on_batch},
+            f,
+        )
 
 
 if __name__ == "__main__":

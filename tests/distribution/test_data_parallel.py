@@ -1,61 +1,25 @@
 """Data-parallel fit/evaluate/predict: 2 processes (torchrun, gloo, CPU) against 1."""
 
 import csv
-import importlib.util
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torchrun_launch
 
 HERE = Path(__file__).parent
 SCENARIO = HERE / "distributed_scenario.py"
-
-
-def _scenario():
-    spec = importlib.util.spec_from_file_location("distributed_scenario", SCENARIO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """The scenario run by `torchrun` as 2 processes, and in this process as 1."""
     two = tmp_path_factory.mktemp("two")
-    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=str(HERE.parents[1]))
-    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
-        env.pop(name, None)
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "torch.distributed.run",
-            "--nproc_per_node=2",
-            "--master-addr=127.0.0.1",
-            f"--master-port={_free_port()}",
-            str(SCENARIO),
-            str(two),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    torchrun_launch.run(SCENARIO, two, timeout=180)
     one = tmp_path_factory.mktemp("one")
-    _scenario().main(str(one))
+    torchrun_launch.load_module(SCENARIO).main(str(one))
     return one, two
 
 
@@ -76,6 +40,29 @@ def test_final_weights_match_one_process(runs):
             np.testing.assert_allclose(arrays[key], single[key], atol=1e-5, rtol=0)
         np.testing.assert_allclose(
             arrays["custom"], single["custom"], atol=1e-5, rtol=0
+        )
+
+
+def test_on_batch_forms_average_gradients_and_report_global_values(runs):
+    one, two = runs
+    single, logs_one = _load(one, "single")
+    assert single["on_batch_predicted"].shape == (16, 2)
+    for rank in (0, 1):
+        arrays, logs = _load(two, f"rank{rank}")
+        np.testing.assert_allclose(
+            arrays["on_batch"], single["on_batch"], atol=1e-5, rtol=0
+        )
+        np.testing.assert_allclose(
+            arrays["on_batch_predicted"], single["on_batch_predicted"], atol=1e-5
+        )
+        for got, expected in zip(
+            logs["on_batch"]["train"], logs_one["on_batch"]["train"]
+        ):
+            assert sorted(got) == sorted(expected) == ["loss", "mae"]
+            for key in expected:
+                assert got[key] == pytest.approx(expected[key], rel=1e-5)
+        np.testing.assert_allclose(
+            logs["on_batch"]["test"], logs_one["on_batch"]["test"], rtol=1e-5
         )
 
 

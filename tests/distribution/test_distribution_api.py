@@ -25,9 +25,12 @@ def clean_env(monkeypatch):
 
 
 def test_public_names_match_keras_increment():
+    # Keras's names but `distribute_tensor` (a layout hint inside jitted code).
     assert sorted(distribution.__all__) == [
         "DataParallel",
         "DeviceMesh",
+        "LayoutMap",
+        "ModelParallel",
         "TensorLayout",
         "distribution",
         "get_device_count",
@@ -131,6 +134,7 @@ def test_fit_with_a_mesh_larger_than_the_run_fails_clearly(clean_env):
 class _FakeRun:
     def __init__(self, world_size, rank):
         self.world_size, self.rank = world_size, rank
+        self.data_count, self.data_index = world_size, rank
 
     def broadcast(self, tensor):
         return tensor
