@@ -44,10 +44,11 @@ class ShardedVariable(DTensor, Variable):
     directly.
     """
 
-    # Attributes set per instance: the process group whose processes read
-    # different data (gradients are averaged over it) and a cached full value
-    # while a save reads it.
-    _ember_data_group = None
+    # Attributes set per instance: the name of the mesh axis whose processes
+    # read different data (gradients are averaged over its process group; the
+    # name, not the group, is kept, so no group outlives the process group's
+    # destruction at exit) and a cached full value while a save reads it.
+    _ember_data_axis = None
     _ember_full_cache = None
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
@@ -87,12 +88,13 @@ def full_value(tensor) -> torch.Tensor:
     return tensor.detach()
 
 
-def shard_variable(variable, mesh, placements, data_group):
+def shard_variable(variable, mesh, placements, data_axis):
     """`variable` (a plain `Variable`) as a `ShardedVariable` laid out by
-    `placements` over `mesh`, taking process 0's value (collective)."""
+    `placements` over `mesh`, taking process 0's value (collective).
+    `data_axis` names the mesh axis gradients are averaged over (or `None`)."""
     with torch.no_grad():
         spread = distribute_tensor(variable.detach(), mesh, placements)
-    return _wrap(spread, variable, data_group)
+    return _wrap(spread, variable, data_axis)
 
 
 def shard_like(value, reference):
@@ -105,17 +107,17 @@ def shard_like(value, reference):
             reference.placements,
             src_data_rank=None,
         )
-    return _wrap(spread, value, reference.__dict__.get("_ember_data_group"))
+    return _wrap(spread, value, reference.__dict__.get("_ember_data_axis"))
 
 
-def _wrap(spread, like, data_group):
+def _wrap(spread, like, data_axis):
     result = ShardedVariable(
         spread._local_tensor, spread._spec, requires_grad=like.requires_grad
     )
     result.__dict__.update(
         {k: v for k, v in like.__dict__.items() if k.startswith("_ember_")}
     )
-    result.__dict__["_ember_data_group"] = data_group
+    result.__dict__["_ember_data_axis"] = data_axis
     _STATE["created"] += 1
     return result
 
@@ -151,17 +153,17 @@ class _Gather(torch.autograd.Function):
     @staticmethod
     def forward(ctx, variable):
         ctx.spec = variable._spec
-        ctx.group = variable.__dict__.get("_ember_data_group")
+        ctx.axis = variable.__dict__.get("_ember_data_axis")
         return variable.full_tensor()
 
     @staticmethod
     def backward(ctx, grad):
         grad = grad.contiguous()
-        group = ctx.group
-        if group is not None:
+        mesh = ctx.spec.mesh
+        if ctx.axis is not None:
+            group = mesh.get_group(ctx.axis)
             dist.all_reduce(grad, group=group)
             grad = grad / dist.get_world_size(group)
-        mesh = ctx.spec.mesh
         whole = DTensor.from_local(
             grad, mesh, [Replicate()] * mesh.ndim, run_check=False
         )

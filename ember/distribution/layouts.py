@@ -32,7 +32,7 @@ def _lay_out(distribution, variable):
     from ember.backend import sharded_variable
 
     return sharded_variable.shard_variable(
-        variable, mesh, placements, data_group(distribution)
+        variable, mesh, placements, data_axis(distribution)
     )
 
 
@@ -63,14 +63,20 @@ def torch_mesh(device_mesh):
     return mesh
 
 
-def data_group(distribution):
-    """The process group of the processes reading different data (the batch
-    axis), or `None` when there is one data replica."""
+def data_axis(distribution):
+    """The name of the mesh axis whose processes read different data (the
+    batch axis), or `None` when there is one data replica."""
     mesh = distribution.device_mesh
     axis = mesh.axis_names.index(distribution.batch_dim_name)
-    if mesh.shape[axis] <= 1:
-        return None
-    return torch_mesh(mesh).get_group(distribution.batch_dim_name)
+    return None if mesh.shape[axis] <= 1 else distribution.batch_dim_name
+
+
+def data_group(distribution):
+    """The process group of the batch axis (`None`: one data replica)."""
+    axis = data_axis(distribution)
+    return (
+        None if axis is None else torch_mesh(distribution.device_mesh).get_group(axis)
+    )
 
 
 def data_coordinates(distribution):

@@ -40,13 +40,9 @@ def distribution(mode):
 def build(mode):
     ember.utils.clear_session()  # the same layer names in any process
     ember.utils.set_random_seed(0)
-    # BatchNormalization's batch statistics are per process when the data is
-    # split, so it is only in the model whose processes see the whole batch.
-    norm = (
-        ember.layers.BatchNormalization()
-        if mode == "model_parallel"
-        else ember.layers.LayerNormalization()
-    )
+    # Where the data is split, batch statistics are per process unless
+    # `synchronized=True` (Keras's switch) reduces them across processes.
+    norm = ember.layers.BatchNormalization(synchronized=mode == "fully_shard")
     model = ember.Sequential(
         [
             ember.Input((6,)),
@@ -63,6 +59,21 @@ def build(mode):
     return model
 
 
+class _Stop(Exception):
+    pass
+
+
+class _StopAfter(ember.callbacks.Callback):
+    def __init__(self, count):
+        super().__init__()
+        self.count, self.seen = count, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.count:
+            raise _Stop
+
+
 def main(out, mode):
     rank = int(os.environ.get("RANK", "0"))
     tag = f"rank{rank}" if "RANK" in os.environ else "single"
@@ -71,17 +82,21 @@ def main(out, mode):
         ember.distribution.set_distribution(distribution(mode))
     x, y, x_val, y_val = data()
     model = build(mode)
-    history = model.fit(
-        x,
-        y,
-        batch_size=16,  # the global batch
-        epochs=3,
-        shuffle=True,
-        verbose=0,
-        validation_data=(x_val, y_val),
-        callbacks=[
-            ember.callbacks.ModelCheckpoint(os.path.join(out, "checkpoint.keras"))
-        ],
+
+    def fit(model, *callbacks):
+        return model.fit(
+            x,
+            y,
+            batch_size=16,  # the global batch
+            epochs=3,
+            shuffle=True,
+            verbose=0,
+            validation_data=(x_val, y_val),
+            callbacks=list(callbacks),
+        )
+
+    history = fit(
+        model, ember.callbacks.ModelCheckpoint(os.path.join(out, "checkpoint.keras"))
     )
     evaluated = model.evaluate(x_val, y_val, batch_size=8, verbose=0)
     predicted = model.predict(x_val, batch_size=8, verbose=0)
@@ -91,6 +106,19 @@ def main(out, mode):
         for v in model.weights + model.optimizer.variables
     }
     np.savez(os.path.join(out, f"{tag}.npz"), *model.get_weights(), predicted=predicted)
+    # Interrupted mid-epoch (4 steps an epoch, a backup every 3), then resumed
+    # from the backup rank 0 wrote: the same weights as the run above.
+    backup = os.path.join(out, "backup")
+    try:
+        fit(build(mode), ember.callbacks.BackupAndRestore(backup, 3), _StopAfter(7))
+    except _Stop:
+        pass
+    resumed = build(mode)
+    fit(resumed, ember.callbacks.BackupAndRestore(backup, 3))
+    resumed_exactly = all(
+        np.array_equal(a, b)
+        for a, b in zip(model.get_weights(), resumed.get_weights(), strict=True)
+    )
     refused = None
     if tag != "single":  # a model built before the distribution was set
         chosen = ember.distribution.distribution()
@@ -108,6 +136,7 @@ def main(out, mode):
                 "evaluate": evaluated,
                 "shards": shards,
                 "refused": refused,
+                "resumed_exactly": resumed_exactly,
             },
             f,
         )

@@ -1,5 +1,6 @@
 """Variables split across processes: `ModelParallel` with a `LayoutMap`, and
-`DataParallel(fully_shard=True)`, 2 processes (torchrun, gloo, CPU) against 1."""
+`DataParallel(fully_shard=True)` (with a synchronized BatchNormalization), 2
+processes (torchrun, gloo, CPU) against 1."""
 
 import json
 import zipfile
@@ -52,11 +53,12 @@ def test_variables_and_optimizer_state_are_split(runs):
         # Adam's moments are split like their variables.
         assert shards["adam/dense_kernel_momentum"] == shards["dense/kernel"]
         assert shards["adam/dense_1_bias_velocity"] == [2]
+        # Non-trainable variables stay whole.
+        assert shards["batch_normalization/moving_mean"] == [16]
         if mode == "model_parallel":  # not in the layout map: replicated
             assert shards["batch_normalization/gamma"] == [16]
-            assert shards["batch_normalization/moving_mean"] == [16]
         else:  # fully sharded: every trainable variable
-            assert shards["layer_normalization/gamma"] == [8]
+            assert shards["batch_normalization/gamma"] == [8]
         for path, shape in single["shards"].items():  # single: whole
             assert len(shape) == len(shards[path])
 
@@ -84,6 +86,14 @@ def test_a_model_built_before_the_distribution_is_refused_clearly(runs):
         _, logs = _load(two, f"rank{rank}")
         assert "was created before the distribution" in logs["refused"]
         assert "before building the model" in logs["refused"]
+
+
+def test_backup_and_restore_resumes_split_variables_exactly(runs):
+    _, one, two = runs
+    for directory, tag in ((one, "single"), (two, "rank0"), (two, "rank1")):
+        _, logs = _load(directory, tag)
+        assert logs["resumed_exactly"], tag
+    assert not (two / "backup").exists()
 
 
 def _h5_arrays(path):
