@@ -2,6 +2,7 @@
 
     python examples/train_distributed.py                    # one process
     torchrun --nproc_per_node=2 examples/train_distributed.py   # two, one machine
+    torchrun --nproc_per_node=2 examples/train_distributed.py --split model  # or fully
 
 Nothing in the script changes between the two: launched by `torchrun`, `fit`,
 `evaluate` and `predict` run data-parallel (DDP; gloo on CPUs, NCCL on GPUs), each
@@ -9,6 +10,11 @@ process trains on its share of every batch (`batch_size` is the global batch), t
 metrics printed are global, and only rank 0 prints and writes files. A
 `BackupAndRestore` callback makes the run resumable: kill it and start it again,
 and it continues from the last backup.
+
+`--split model` sets Keras's `ModelParallel` with a `LayoutMap` (the convolution's
+and the dense layer's kernels split across the processes), `--split fully` sets
+`DataParallel(fully_shard=True)` (every variable split, FSDP-style); the saved
+`.keras` file is the same either way.
 
 Data: MNIST from `../shared/data/mnist/` when present, else a synthetic task made
 here (images whose label is the quadrant holding a bright square).
@@ -49,6 +55,18 @@ def load_data(samples):
     return (scale(x), y.astype("int64")), (scale(x_test), y_test.astype("int64"))
 
 
+def split_variables(kind):
+    if kind == "fully":
+        return keras.distribution.DataParallel(fully_shard=True)
+    devices = keras.distribution.list_devices()  # one per process
+    mesh = keras.distribution.DeviceMesh((1, len(devices)), ["batch", "model"], devices)
+    layout_map = keras.distribution.LayoutMap(mesh)
+    layout_map[".*conv2d.*kernel"] = (None, None, None, "model")
+    layout_map[".*conv2d.*bias"] = ("model",)
+    layout_map[".*dense.*kernel"] = ("model", None)
+    return keras.distribution.ModelParallel(layout_map=layout_map)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -56,7 +74,15 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=128, help="global batch")
     parser.add_argument("--backup-dir", default="train_distributed_backup")
     parser.add_argument("--out", default="train_distributed.keras")
+    parser.add_argument(
+        "--split",
+        choices=["none", "model", "fully"],
+        default="none",
+        help="split the variables across processes (set before building the model)",
+    )
     args = parser.parse_args(argv)
+    if args.split != "none":
+        keras.distribution.set_distribution(split_variables(args.split))
 
     keras.utils.set_random_seed(1337)  # the same initial weights on every process
     (x, y), (x_test, y_test) = load_data(args.samples)

@@ -32,3 +32,24 @@ def test_two_processes_with_torchrun(tmp_path):
     assert done.stdout.count("2 process(es): test accuracy") == 1
     assert "2000 predictions" in done.stdout
     assert ember.models.load_model(out).count_params() > 0
+
+
+def test_two_processes_with_split_variables(tmp_path):
+    out = tmp_path / "model.keras"
+    done = torchrun_launch.run(
+        EXAMPLE,
+        "--epochs=1",
+        "--samples=256",
+        "--split=model",
+        f"--out={out}",
+        f"--backup-dir={tmp_path / 'backup'}",
+        timeout=180,
+    )
+    assert done.stdout.count("2 process(es): test accuracy") == 1
+    loaded = ember.models.load_model(out)  # whole variables, in one process
+    assert [tuple(w.shape) for w in loaded.weights] == [
+        (3, 3, 1, 16),
+        (16,),
+        (2704, 10),
+        (10,),
+    ]
