@@ -136,6 +136,14 @@ def _local_part(variable, value):
     )._local_tensor
 
 
+def full_norm(local_grad, variable):
+    """See `ember.backend.sharding.full_norm`."""
+    whole = DTensor.from_local(
+        local_grad, variable.device_mesh, variable.placements, run_check=False
+    )
+    return torch.linalg.vector_norm(whole).full_tensor()
+
+
 # --------------------------------------------------------------- using them
 def use(variable):
     """See `ember.backend.sharding.use`."""

@@ -65,6 +65,14 @@ def shard_like(value, reference):
     return sharded_variable.shard_like(value, reference)
 
 
+def full_norm(local_grad, variable):
+    """The 2-norm of a whole gradient from this process's shard of it (laid
+    out like the sharded `variable`); a collective."""
+    from ember.backend import sharded_variable
+
+    return sharded_variable.full_norm(local_grad, variable)
+
+
 def max_across_processes(tensor) -> None:
     """Sets `tensor` to its maximum over all processes, in place."""
     import torch.distributed as dist

@@ -93,10 +93,13 @@ class ModelParallel(Distribution):
     so a saved model loads in one process, or under another mesh.
 
     Set the distribution before building the model (Keras's rule too):
-    variables made earlier are not split. The optimizer's `clipnorm` and
-    `global_clipnorm` need whole gradients and are refused with split
-    variables; other options work. Variables are split in storage: a step
-    holds each whole weight from its layer's call until the backward pass.
+    variables made earlier are not split. Element-wise optimizers update the
+    shards (gradient norms for `clipnorm`/`global_clipnorm` gather them);
+    Adafactor, whose statistics span whole variables, is refused. Variables
+    are split in storage, and computation is not: every process computes its
+    layers whole, and a step holds each whole weight from its layer's call
+    until the backward pass. Non-trainable variables (e.g. moving
+    statistics) stay whole on every process.
 
     Args:
         layout_map: The `LayoutMap` (its device mesh is the distribution's).

@@ -47,6 +47,9 @@ class Adafactor(Optimizer):
     0.9
     """
 
+    # Row and column statistics span whole variables: not for split ones.
+    _elementwise = False
+
     def __init__(
         self,
         learning_rate=0.001,

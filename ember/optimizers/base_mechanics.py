@@ -106,6 +106,24 @@ class Plan:
             v for v in variables if getattr(v, "constraint", None) is not None
         ]
         self.sharded = any(v is not sharding.local(v) for v in variables)
+        # Per group: the sharded variables (or None), whose gradients' norms
+        # need every process's shard.
+        self._sharded_members = [
+            [v if sharding.is_sharded(v) else None for v in members]
+            for members in (
+                [variables[p] for p in group.positions] for group in self.groups
+            )
+        ]
+
+    def norms(self, index: int, grads: list) -> list:
+        """The norm of each gradient of group `index` (whole, for shards)."""
+        sharded = self._sharded_members[index]
+        if not any(v is not None for v in sharded):
+            return list(torch._foreach_norm(grads))
+        return [
+            sharding.full_norm(g, v) if v is not None else torch.linalg.vector_norm(g)
+            for g, v in zip(grads, sharded)
+        ]
 
     def split(self, tensors: list) -> list:
         """Splits a list parallel to the plan's variables into per-group lists
@@ -117,16 +135,24 @@ class Plan:
         return [[tensors[p] for p in group.positions] for group in self.groups]
 
 
-def clip_gradients(group_grads: list, clipnorm, global_clipnorm, clipvalue) -> list:
+def clip_gradients(
+    group_grads: list, clipnorm, global_clipnorm, clipvalue, norms=None
+) -> list:
     """Clips per-group gradient lists as Keras does; at most one option is set.
 
+    `norms(index, grads)` gives the norms of group `index`'s gradients
+    (`Plan.norms`, which knows shards); by default `torch._foreach_norm`.
     Returns new lists: the caller's gradients (e.g. `.grad` of parameters) are
     never modified.
     """
+    norms = norms or (lambda index, grads: list(torch._foreach_norm(grads)))
     if clipnorm and clipnorm > 0:
-        return [_clip_by_norm(grads, clipnorm) for grads in group_grads]
+        return [
+            _clip_by_norm(grads, clipnorm, norms(i, grads))
+            for i, grads in enumerate(group_grads)
+        ]
     if global_clipnorm and global_clipnorm > 0:
-        return _clip_by_global_norm(group_grads, global_clipnorm)
+        return _clip_by_global_norm(group_grads, global_clipnorm, norms)
     if clipvalue and clipvalue > 0:
         return [
             torch._foreach_clamp_max(
@@ -137,21 +163,22 @@ def clip_gradients(group_grads: list, clipnorm, global_clipnorm, clipvalue) -> l
     return group_grads
 
 
-def _clip_by_norm(grads: list, clipnorm: float) -> list:
+def _clip_by_norm(grads: list, clipnorm: float, norms: list) -> list:
     """Each gradient times `clipnorm / max(norm, clipnorm)`."""
-    norms = torch._foreach_norm(grads)
     torch._foreach_maximum_(norms, clipnorm)
     clipped = torch._foreach_mul(grads, clipnorm)
     torch._foreach_div_(clipped, norms)
     return clipped
 
 
-def _clip_by_global_norm(group_grads: list, clipnorm: float) -> list:
+def _clip_by_global_norm(group_grads: list, clipnorm: float, norms) -> list:
     """All gradients times `clipnorm / max(global_norm, clipnorm)`; a non-finite
     global norm makes every gradient NaN, as in Keras."""
     device = group_grads[0][0].device
-    norms = [n.to(device) for grads in group_grads for n in torch._foreach_norm(grads)]
-    total = torch.linalg.vector_norm(torch.stack(norms))
+    every = [
+        n.to(device) for i, grads in enumerate(group_grads) for n in norms(i, grads)
+    ]
+    total = torch.linalg.vector_norm(torch.stack(every))
     scale = clipnorm * torch.clamp(1.0 / total, max=1.0 / clipnorm) + (total - total)
     return [
         torch._foreach_mul(grads, scale.to(grads[0].device)) for grads in group_grads

@@ -75,6 +75,10 @@ class Optimizer(OptimizerVariables):
     [0.8999999761581421, 0.8999999761581421, 0.8999999761581421]
     """
 
+    # Whether the update rule works element by element, so that it is exact
+    # on the shards of variables split across processes.
+    _elementwise = True
+
     def __init__(
         self,
         learning_rate,
@@ -263,12 +267,13 @@ class Optimizer(OptimizerVariables):
                 self.name, grads, variables
             )
         plan = self._plan(variables)
-        if plan.sharded and (self.clipnorm or self.global_clipnorm):
+        if plan.sharded and not self._elementwise:
             raise ValueError(
-                f"Optimizer '{self.name}': `clipnorm` and `global_clipnorm` need "
-                "whole gradients, and this model's variables are sharded across "
-                "processes. Use `clipvalue`, or a distribution that does not "
-                "shard variables (`DataParallel()`)."
+                f"Optimizer '{self.name}' ({type(self).__name__}) reduces over "
+                "whole variables, and this model's variables are split across "
+                "processes. Use an element-wise optimizer (Adam, AdamW, SGD, "
+                "RMSprop, ...) or a distribution that does not split variables "
+                "(`DataParallel()`)."
             )
         group_grads = plan.split(grads)
         if self.loss_scale_factor is not None:
@@ -389,7 +394,11 @@ class Optimizer(OptimizerVariables):
     def _update(self, plan: Plan, group_grads: list) -> None:
         """Clips the gradients, decays the weights, runs the update rule."""
         group_grads = base_mechanics.clip_gradients(
-            group_grads, self.clipnorm, self.global_clipnorm, self.clipvalue
+            group_grads,
+            self.clipnorm,
+            self.global_clipnorm,
+            self.clipvalue,
+            plan.norms,
         )
         learning_rate = self._current_learning_rate()
         if not isinstance(learning_rate, torch.Tensor):

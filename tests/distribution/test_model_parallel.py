@@ -86,6 +86,7 @@ def test_a_model_built_before_the_distribution_is_refused_clearly(runs):
         _, logs = _load(two, f"rank{rank}")
         assert "was created before the distribution" in logs["refused"]
         assert "before building the model" in logs["refused"]
+        assert "(Adafactor) reduces over whole variables" in logs["refused"]
 
 
 def test_backup_and_restore_resumes_split_variables_exactly(runs):
