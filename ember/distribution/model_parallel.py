@@ -90,7 +90,9 @@ class ModelParallel(Distribution):
     backward pass averages each gradient over the batch axis and keeps each
     process's share, and the optimizer updates (and keeps its state for) that
     share only. `get_weights()`, `save()` and `.keras` files see whole values,
-    so a saved model loads in one process, or under another mesh.
+    so a saved model loads in one process, or under another mesh; they gather
+    the shards, so every process calls them (as a torchrun script does), and
+    rank 0 writes.
 
     Set the distribution before building the model (Keras's rule too):
     variables made earlier are not split. Element-wise optimizers update the
