@@ -26,6 +26,8 @@ The distribution decides the layouts. Importing torch's DTensor costs about
 """
 
 import contextlib
+import functools
+import weakref
 
 import numpy as np
 import torch
@@ -33,7 +35,7 @@ import torch.distributed as dist
 from torch.distributed.tensor import DTensor, Replicate, distribute_tensor
 
 from ember.backend.sharding import _STATE
-from ember.backend.variable import Variable
+from ember.backend.variable import Variable, host_copy
 
 
 class ShardedVariable(DTensor, Variable):
@@ -52,7 +54,7 @@ class ShardedVariable(DTensor, Variable):
     _ember_full_cache = None
 
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        return full_value(self).numpy(force=force)
+        return host_copy(full_value(self), force=force)
 
     def copy_(self, value, non_blocking=False) -> "ShardedVariable":
         """Sets the value from a full tensor (every process passes the same
@@ -112,7 +114,9 @@ def shard_like(value, reference):
 
 def _wrap(spread, like, data_axis):
     result = ShardedVariable(
-        spread._local_tensor, spread._spec, requires_grad=like.requires_grad
+        spread._local_tensor.contiguous(),
+        spread._spec,
+        requires_grad=like.requires_grad,
     )
     result.__dict__.update(
         {k: v for k, v in like.__dict__.items() if k.startswith("_ember_")}
@@ -162,7 +166,9 @@ class _Gather(torch.autograd.Function):
     def forward(ctx, variable):
         ctx.spec = variable._spec
         ctx.axis = variable.__dict__.get("_ember_data_axis")
-        return variable.full_tensor()
+        # Contiguous, so a view of it saved for backward is rebuilt from a
+        # gathered copy by its size, stride and offset alone.
+        return variable.full_tensor().contiguous()
 
     @staticmethod
     def backward(ctx, grad):
@@ -197,18 +203,79 @@ def _sharded_names(layer) -> list:
 
 @contextlib.contextmanager
 def gathered_weights(layer):
-    """Inside: every sharded weight under `layer` is its full value."""
-    saved = []
+    """Inside: every sharded weight under `layer` is its full value.
+
+    Whole weights the backward pass needs are not kept from the forward pass:
+    autograd saves a note instead (`_pack`) and the backward pass gathers the
+    weight again (`_unpack`), so between a layer's call and the backward pass
+    each process holds only its shards, as FSDP does.
+    """
+    saved, whole_of = [], {}
     try:
         for module, name in _sharded_names(layer):
             value = module._parameters[name]
             if isinstance(value, DTensor):  # an outer call may have swapped it
                 saved.append((module, name, value))
-                module._parameters[name] = use(value)
-        yield
+                whole = module._parameters[name] = use(value)
+                if whole.requires_grad:
+                    whole_of[whole.untyped_storage().data_ptr()] = value
+        layer.__dict__["_ember_last_gathered"] = [
+            weakref.ref(module._parameters[name]) for module, name, _ in saved
+        ]
+        if whole_of:
+            hooks = torch.autograd.graph.saved_tensors_hooks(
+                functools.partial(_pack, whole_of), _unpack
+            )
+            with hooks:
+                yield
+        else:
+            yield
     finally:
         for module, name, value in saved:
             module._parameters[name] = value
+
+
+class _Regather:
+    """What autograd keeps of a saved whole weight (or a view of it): the
+    sharded variable and the view's geometry."""
+
+    __slots__ = ("variable", "size", "stride", "offset")
+
+    def __init__(self, variable, tensor):
+        self.variable = variable
+        self.size, self.stride = tensor.size(), tensor.stride()
+        self.offset = tensor.storage_offset()
+
+
+def _pack(whole_of, tensor):
+    try:
+        variable = whole_of.get(tensor.untyped_storage().data_ptr())
+    except (RuntimeError, NotImplementedError):  # no plain storage
+        return tensor
+    return tensor if variable is None else _Regather(variable, tensor)
+
+
+# Weights gathered again during one backward pass, dropped at its end (a
+# weight a step loop saved many times is gathered once).
+_REGATHERED = {}
+
+
+def _unpack(packed):
+    if not isinstance(packed, _Regather):
+        return packed
+    variable = packed.variable
+    whole = _REGATHERED.get(id(variable))
+    if whole is None:
+        whole = full_value(variable).contiguous()
+        try:
+            if not _REGATHERED:
+                torch.autograd.Variable._execution_engine.queue_callback(
+                    _REGATHERED.clear
+                )
+            _REGATHERED[id(variable)] = whole
+        except RuntimeError:  # read outside a backward pass: not kept
+            pass
+    return whole.as_strided(packed.size, packed.stride, packed.offset)
 
 
 @contextlib.contextmanager

@@ -60,7 +60,7 @@ class Variable(torch.nn.Parameter):
     def numpy(self, *, force: bool = False) -> np.ndarray:
         # `force` is torch's `Tensor.numpy` argument (torch's own tools pass it);
         # a Variable's value is always copied to the host, detached.
-        return self.detach().cpu().numpy(force=force)
+        return host_copy(self, force=force)
 
     def assign(self, value) -> "Variable":
         value = torch.as_tensor(
@@ -97,6 +97,15 @@ class Variable(torch.nn.Parameter):
             f"dtype={dtypes.standardize_dtype(self.dtype)}, "
             f"trainable={self.trainable}>"
         )
+
+
+def host_copy(tensor, *, force: bool = False) -> np.ndarray:
+    """A NumPy copy of `tensor` that later changes to the tensor leave alone
+    (as Keras's `get_weights()`/`numpy()` give; a CPU tensor's `.numpy()` would
+    share its memory)."""
+    host = tensor.detach().cpu()
+    array = host.numpy(force=force)
+    return array.copy() if host.device == tensor.device else array
 
 
 def make_variable(value, *, name, path, trainable, regularizer=None, constraint=None):

@@ -25,7 +25,7 @@ from ember.backend.symbolic import (
     compute_output_spec,
     meta_weights,
 )
-from ember.backend.variable import Variable, make_variable
+from ember.backend.variable import Variable, host_copy, make_variable
 from ember.layers import tracking
 from ember.layers.input_spec import assert_input_compatibility
 
@@ -182,7 +182,11 @@ class Layer(torch.nn.Module, Operation):
         # Weights are real tensors even when created during shape inference.
         with torch.device(self._weight_device()), torch.no_grad():
             value = initializer(shape, dtype=dtype)
-            value = torch.as_tensor(value, dtype=dtypes.to_torch_dtype(dtype))
+            # Contiguous: some initializers (Orthogonal) return a transposed
+            # view, and fused optimizer kernels and shards want plain layouts.
+            value = torch.as_tensor(
+                value, dtype=dtypes.to_torch_dtype(dtype)
+            ).contiguous()
         if tuple(value.shape) != shape:
             raise ValueError(
                 f"Initializer {initializer!r} for weight '{name}' of layer "
@@ -281,7 +285,7 @@ class Layer(torch.nn.Module, Operation):
 
     def get_weights(self) -> list:
         """Returns the weights as numpy arrays, in `weights` order and Keras layouts."""
-        return [sharding.full_value(w).cpu().numpy() for w in self.weights]
+        return [host_copy(sharding.full_value(w)) for w in self.weights]
 
     def set_weights(self, weights) -> None:
         """Sets the weights from numpy arrays, in `weights` order and Keras layouts."""

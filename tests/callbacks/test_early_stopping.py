@@ -125,3 +125,33 @@ def test_restores_a_real_model():
     assert stopper.stopped_epoch == 2
     for restored, best in zip(model.get_weights(), snapshots[1]):
         np.testing.assert_array_equal(restored, best)
+
+
+def test_restores_the_best_weights_of_a_real_model():
+    # A learning rate this large makes the loss grow after the first epoch:
+    # the best weights are epoch 0's, which must survive the later updates
+    # (`get_weights()` copies, as Keras's does).
+    import ember
+
+    ember.utils.set_random_seed(0)
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = x @ rng.normal(size=(4, 1)).astype("float32")
+    model = ember.Sequential([ember.Input((4,)), ember.layers.Dense(1)])
+    model.compile(ember.optimizers.SGD(0.9), "mse")
+    seen = []
+    record = callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(model.get_weights())
+    )
+    stopper = callbacks.EarlyStopping(
+        monitor="loss", patience=2, restore_best_weights=True
+    )
+    history = model.fit(
+        x, y, batch_size=64, epochs=10, verbose=0, callbacks=[record, stopper]
+    )
+    losses = history.history["loss"]
+    best = int(np.argmin(losses))
+    assert len(losses) < 10 and best < len(losses) - 1
+    for got, want in zip(model.get_weights(), seen[best], strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(seen[best][0], seen[-1][0])

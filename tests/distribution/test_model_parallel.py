@@ -53,6 +53,8 @@ def test_variables_and_optimizer_state_are_split(runs):
         # Adam's moments are split like their variables.
         assert shards["adam/dense_kernel_momentum"] == shards["dense/kernel"]
         assert shards["adam/dense_1_bias_velocity"] == [2]
+        recurrent = shards["simple_rnn_cell/recurrent_kernel"]
+        assert recurrent == ([4, 4] if mode == "model_parallel" else [2, 4])
         # Non-trainable variables stay whole.
         assert shards["batch_normalization/moving_mean"] == [16]
         if mode == "model_parallel":  # not in the layout map: replicated
@@ -87,6 +89,13 @@ def test_a_model_built_before_the_distribution_is_refused_clearly(runs):
         assert "was created before the distribution" in logs["refused"]
         assert "before building the model" in logs["refused"]
         assert "(Adafactor) reduces over whole variables" in logs["refused"]
+
+
+def test_whole_weights_are_not_kept_between_forward_and_backward(runs):
+    _, _, two = runs
+    for rank in (0, 1):
+        _, logs = _load(two, f"rank{rank}")
+        assert logs["freed"] is True
 
 
 def test_backup_and_restore_resumes_split_variables_exactly(runs):

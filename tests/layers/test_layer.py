@@ -337,3 +337,16 @@ def test_deepcopy_and_state_dict():
 def test_compute_output_shape_on_meta():
     layer = Linear(5)
     assert layer.compute_output_shape((None, 3)) == (None, 5)
+
+
+def test_get_weights_and_numpy_are_copies():
+    import ember
+
+    # As in Keras: later changes to the variable leave them alone.
+    layer = ember.layers.Dense(2)
+    layer.build((None, 3))
+    weights, kernel = layer.get_weights(), layer.kernel.numpy()
+    with torch.no_grad():
+        layer.kernel.add_(1.0)
+    np.testing.assert_array_equal(weights[0] + 1.0, layer.kernel.numpy())
+    np.testing.assert_array_equal(kernel + 1.0, layer.kernel.numpy())
