@@ -26,8 +26,6 @@ The distribution decides the layouts. Importing torch's DTensor costs about
 """
 
 import contextlib
-import functools
-import weakref
 
 import numpy as np
 import torch
@@ -166,9 +164,7 @@ class _Gather(torch.autograd.Function):
     def forward(ctx, variable):
         ctx.spec = variable._spec
         ctx.axis = variable.__dict__.get("_ember_data_axis")
-        # Contiguous, so a view of it saved for backward is rebuilt from a
-        # gathered copy by its size, stride and offset alone.
-        return variable.full_tensor().contiguous()
+        return variable.full_tensor()
 
     @staticmethod
     def backward(ctx, grad):
@@ -203,79 +199,21 @@ def _sharded_names(layer) -> list:
 
 @contextlib.contextmanager
 def gathered_weights(layer):
-    """Inside: every sharded weight under `layer` is its full value.
-
-    Whole weights the backward pass needs are not kept from the forward pass:
-    autograd saves a note instead (`_pack`) and the backward pass gathers the
-    weight again (`_unpack`), so between a layer's call and the backward pass
-    each process holds only its shards, as FSDP does.
-    """
-    saved, whole_of = [], {}
+    """Inside: every sharded weight under `layer` is its full value (the
+    outermost call gathers its whole subtree, so layers that read a
+    sublayer's weights directly, as a fused RNN reads its cell's, see them
+    whole too)."""
+    saved = []
     try:
         for module, name in _sharded_names(layer):
             value = module._parameters[name]
             if isinstance(value, DTensor):  # an outer call may have swapped it
                 saved.append((module, name, value))
-                whole = module._parameters[name] = use(value)
-                if whole.requires_grad:
-                    whole_of[whole.untyped_storage().data_ptr()] = value
-        layer.__dict__["_ember_last_gathered"] = [
-            weakref.ref(module._parameters[name]) for module, name, _ in saved
-        ]
-        if whole_of:
-            hooks = torch.autograd.graph.saved_tensors_hooks(
-                functools.partial(_pack, whole_of), _unpack
-            )
-            with hooks:
-                yield
-        else:
-            yield
+                module._parameters[name] = use(value)
+        yield
     finally:
         for module, name, value in saved:
             module._parameters[name] = value
-
-
-class _Regather:
-    """What autograd keeps of a saved whole weight (or a view of it): the
-    sharded variable and the view's geometry."""
-
-    __slots__ = ("variable", "size", "stride", "offset")
-
-    def __init__(self, variable, tensor):
-        self.variable = variable
-        self.size, self.stride = tensor.size(), tensor.stride()
-        self.offset = tensor.storage_offset()
-
-
-def _pack(whole_of, tensor):
-    try:
-        variable = whole_of.get(tensor.untyped_storage().data_ptr())
-    except (RuntimeError, NotImplementedError):  # no plain storage
-        return tensor
-    return tensor if variable is None else _Regather(variable, tensor)
-
-
-# Weights gathered again during one backward pass, dropped at its end (a
-# weight a step loop saved many times is gathered once).
-_REGATHERED = {}
-
-
-def _unpack(packed):
-    if not isinstance(packed, _Regather):
-        return packed
-    variable = packed.variable
-    whole = _REGATHERED.get(id(variable))
-    if whole is None:
-        whole = full_value(variable).contiguous()
-        try:
-            if not _REGATHERED:
-                torch.autograd.Variable._execution_engine.queue_callback(
-                    _REGATHERED.clear
-                )
-            _REGATHERED[id(variable)] = whole
-        except RuntimeError:  # read outside a backward pass: not kept
-            pass
-    return whole.as_strided(packed.size, packed.stride, packed.offset)
 
 
 @contextlib.contextmanager

@@ -97,11 +97,13 @@ class ModelParallel(Distribution):
     Set the distribution before building the model (Keras's rule too):
     variables made earlier are not split. Element-wise optimizers update the
     shards (gradient norms for `clipnorm`/`global_clipnorm` gather them);
-    Adafactor, whose statistics span whole variables, is refused. Variables
-    are split in storage, and computation is not: every process computes its
-    layers whole, and a step holds each whole weight from its layer's call
-    until the backward pass. Non-trainable variables (e.g. moving
-    statistics) stay whole on every process.
+    Adafactor, whose statistics span whole variables, is refused.
+
+    What is split is memory, not computation: each process stores its share
+    of the variables, of their gradients and of the optimizer's state, while
+    a step computes every layer whole (the outermost call gathers the whole
+    weights, which the step holds until its backward pass). Non-trainable
+    variables (e.g. moving statistics) stay whole on every process.
 
     Args:
         layout_map: The `LayoutMap` (its device mesh is the distribution's).
