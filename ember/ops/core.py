@@ -86,13 +86,15 @@ def convert_to_numpy(x):
     if isinstance(x, (list, tuple)):
         return np.array([convert_to_numpy(item) for item in x])
     if isinstance(x, torch.Tensor):
-        x = x.detach()
-        if x.device.type != "cpu":
-            x = x.cpu()
-        if x.dtype == torch.bfloat16:
+        host = x.detach()
+        if host.device.type != "cpu":
+            host = host.cpu()
+        if host.dtype == torch.bfloat16:
             # NumPy has no bfloat16: return float32 values.
-            x = x.float()
-        return x.numpy()
+            host = host.float()
+        array = host.numpy()
+        # A copy, as in Keras: the array must not change with the tensor.
+        return array.copy() if host.data_ptr() == x.data_ptr() else array
     return np.asarray(x)
 
 

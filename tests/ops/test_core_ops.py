@@ -194,3 +194,14 @@ def test_get_item_numpy_keys():
         expected = a[key]
         out = ops.get_item(a, key if len(key) > 1 else key[0])
         np.testing.assert_array_equal(ops.convert_to_numpy(out), expected)
+
+
+def test_convert_to_numpy_copies_as_keras_does():
+    tensor = torch.zeros(3)
+    variable = Variable(torch.zeros(2))
+    arrays = ops.convert_to_numpy(tensor), ops.convert_to_numpy(variable)
+    with torch.no_grad():
+        tensor.add_(1.0)
+        variable.add_(1.0)
+    np.testing.assert_array_equal(arrays[0], np.zeros(3))
+    np.testing.assert_array_equal(arrays[1], np.zeros(2))
