@@ -159,12 +159,8 @@ def _leave_process_group():
     gloo's threads still running aborts the process ("terminate called without an
     active exception"), which torchrun reports as a failure."""
     if dist.is_available() and dist.is_initialized():
-        try:
-            # Wait for every process first: one that leaves while another
-            # still talks to it over a subgroup aborts the other.
-            dist.barrier()
-        except Exception:  # noqa: BLE001 - a process already gone: just leave
-            pass
+        # No barrier first: a process leaving on an error must not wait for
+        # the others (torchrun then stops them at once).
         dist.destroy_process_group()
 
 
