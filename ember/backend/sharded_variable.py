@@ -7,10 +7,10 @@ stored) that is also an `ember.Variable` (`name`, `path`, `assign`, `numpy`).
 Variables no layout shards are `ShardedVariable`s too, replicated, so one
 mechanism reduces every gradient:
 
-- **Use.** `gathered_weights(layer)` swaps each sharded weight under a layer
-  for its full value for the length of the layer's call (`_Gather`: an
-  all-gather over the processes holding its shards). Layer code sees plain
-  tensors, so every layer works unchanged.
+- **Use.** `gathered_weights(layer)` swaps each sharded weight under the
+  outermost layer called (a model, usually) for its full value for the
+  length of that call (`_Gather`: an all-gather over the processes holding
+  its shards). Layer code sees plain tensors, so every layer works unchanged.
 - **Gradient.** `_Gather`'s backward averages the full gradient over the
   processes that read different data (the mesh's batch axis), then keeps this
   process's shard: the variable's `.grad` is a `DTensor` laid out like it.
