@@ -7,6 +7,7 @@ import warnings
 import torch
 
 from ember.backend import config
+from ember.backend.arguments import passed
 from ember.backend.symbolic import symbolic_op
 from ember.losses.loss import _true_pred
 from ember.losses.wrapper import _BuiltinLoss
@@ -116,15 +117,7 @@ class CategoricalCrossentropy(_BuiltinLoss):
         name="categorical_crossentropy",
         dtype=None,
     ):
-        super().__init__(
-            categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
+        super().__init__(categorical_crossentropy, **passed(locals()))
 
 
 class CategoricalFocalCrossentropy(_BuiltinLoss):
@@ -160,17 +153,7 @@ class CategoricalFocalCrossentropy(_BuiltinLoss):
         name="categorical_focal_crossentropy",
         dtype=None,
     ):
-        super().__init__(
-            categorical_focal_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            alpha=alpha,
-            gamma=gamma,
-        )
+        super().__init__(categorical_focal_crossentropy, **passed(locals()))
 
 
 def _categorical_inputs(y_true, y_pred, label_smoothing, axis, name):

@@ -7,6 +7,7 @@ The categorical (softmax) family lives in `categorical.py`.
 import torch
 
 from ember.backend import config
+from ember.backend.arguments import passed
 from ember.backend.symbolic import symbolic_op
 from ember.losses.loss import _mean, _true_pred
 from ember.losses.wrapper import _BuiltinLoss
@@ -185,15 +186,7 @@ class BinaryCrossentropy(_BuiltinLoss):
         name="binary_crossentropy",
         dtype=None,
     ):
-        super().__init__(
-            binary_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
+        super().__init__(binary_crossentropy, **passed(locals()))
 
 
 class BinaryFocalCrossentropy(_BuiltinLoss):
@@ -233,18 +226,7 @@ class BinaryFocalCrossentropy(_BuiltinLoss):
         name="binary_focal_crossentropy",
         dtype=None,
     ):
-        super().__init__(
-            binary_focal_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-            apply_class_balancing=apply_class_balancing,
-            alpha=alpha,
-            gamma=gamma,
-        )
+        super().__init__(binary_focal_crossentropy, **passed(locals()))
 
 
 # The per-sample math on tensors, shared with the metrics' function forms (which

@@ -8,6 +8,7 @@ e.g. `axis=(1, 2)` on `(batch, height, width)` masks, one loss per image.
 import torch
 
 from ember.backend import config
+from ember.backend.arguments import passed
 from ember.backend.symbolic import symbolic_op
 from ember.losses.loss import _true_pred
 from ember.losses.wrapper import _BuiltinLoss
@@ -114,12 +115,4 @@ class Tversky(_BuiltinLoss):
         axis=None,
         dtype=None,
     ):
-        super().__init__(
-            tversky,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            alpha=alpha,
-            beta=beta,
-            axis=axis,
-        )
+        super().__init__(tversky, **passed(locals()))

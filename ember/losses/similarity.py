@@ -3,6 +3,7 @@ Loss: A Unified Perspective of Pair Similarity Optimization")."""
 
 import torch
 
+from ember.backend.arguments import passed
 from ember.backend.symbolic import symbolic_op
 from ember.losses.loss import _as_tensor
 from ember.losses.wrapper import _BuiltinLoss
@@ -107,15 +108,7 @@ class Circle(_BuiltinLoss):
         name="circle",
         dtype=None,
     ):
-        super().__init__(
-            circle,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            gamma=gamma,
-            margin=margin,
-            remove_diagonal=remove_diagonal,
-        )
+        super().__init__(circle, **passed(locals()))
 
 
 def _pair_masks(query_labels, key_labels, remove_diagonal):

@@ -9,6 +9,7 @@ step never waits for the check.
 
 import torch
 
+from ember.backend.arguments import passed
 from ember.backend.symbolic import symbolic_op
 from ember.losses.loss import _as_tensor
 from ember.losses.wrapper import _BuiltinLoss
@@ -163,15 +164,7 @@ class SparseCategoricalCrossentropy(_BuiltinLoss):
     ):
         # `axis` is in the config, unlike in Keras (whose constructor accepts
         # it, so the files stay loadable there): Keras loses it on reload.
-        super().__init__(
-            sparse_categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            dtype=dtype,
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-            axis=axis,
-        )
+        super().__init__(sparse_categorical_crossentropy, **passed(locals()))
 
 
 class CategoricalGeneralizedCrossEntropy(_BuiltinLoss):

@@ -1,5 +1,6 @@
 """`AdamW`: Adam with decoupled weight decay (Loshchilov & Hutter, 2019)."""
 
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.optimizers.adam import Adam
 
@@ -53,12 +54,4 @@ class AdamW(Adam):
                 owner="AdamW",
                 hint="For Adam without weight decay use `Adam`.",
             )
-        super().__init__(
-            learning_rate=learning_rate,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            amsgrad=amsgrad,
-            weight_decay=weight_decay,
-            **kwargs,
-        )
+        super().__init__(**passed(locals()))

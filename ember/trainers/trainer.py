@@ -279,7 +279,10 @@ class Trainer:
             (x, y, sample_weight), validation_data = train_validation_split(
                 (x, y, sample_weight), validation_split
             )
-        adapter = get_data_adapter(
+        adapter, device, verbose = self._data_setup(
+            run,
+            True,
+            verbose,
             x,
             y,
             sample_weight,
@@ -287,11 +290,7 @@ class Trainer:
             steps_per_epoch,
             shuffle,
             class_weight,
-            shard=run.shard(training=True) if run else None,
         )
-        device = self._training_device(run)
-        if run is not None and run.rank != 0:
-            verbose = 0
         callbacks = CallbackList(
             callbacks,
             add_history=True,
@@ -454,20 +453,9 @@ class Trainer:
             raise TypeError(
                 f"Invalid keyword arguments for `evaluate`: {sorted(kwargs)}."
             )
-        run = current_run()
-        adapter = get_data_adapter(
-            x,
-            y,
-            sample_weight,
-            batch_size,
-            steps,
-            False,
-            shard=run.shard(training=False) if run else None,
+        run, adapter, device, callbacks = self._inference_setup(
+            x, y, sample_weight, batch_size, steps, callbacks, verbose
         )
-        device = self._training_device(run)
-        if run is not None and run.rank != 0:
-            verbose = 0
-        callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
         self.reset_metrics()
         callbacks.on_test_begin()
         logs = {}
@@ -489,20 +477,9 @@ class Trainer:
         Under several processes each one predicts its share and every process
         returns the full result, in the order of `x`.
         """
-        run = current_run()
-        adapter = get_data_adapter(
-            x,
-            None,
-            None,
-            batch_size,
-            steps,
-            False,
-            shard=run.shard(training=False) if run else None,
+        run, adapter, device, callbacks = self._inference_setup(
+            x, None, None, batch_size, steps, callbacks, verbose
         )
-        device = self._training_device(run)
-        if run is not None and run.rank != 0:
-            verbose = 0
-        callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
         callbacks.on_predict_begin()
         outputs = []
         with torch.no_grad():
@@ -580,6 +557,28 @@ class Trainer:
             with run.global_metrics(self.metrics):
                 logs = dict(self.get_metrics_result())
         return self._format_logs(logs, return_dict)
+
+    def _inference_setup(
+        self, x, y, sample_weight, batch_size, steps, callbacks, verbose
+    ):
+        """What `evaluate` and `predict` start from: the distributed run (or
+        `None`), the data adapter (this process's share, in order), the device
+        and the callbacks (with a progress bar on rank 0 only)."""
+        run = current_run()
+        adapter, device, verbose = self._data_setup(
+            run, False, verbose, x, y, sample_weight, batch_size, steps
+        )
+        callbacks = self._inference_callbacks(callbacks, verbose, adapter.num_batches)
+        return run, adapter, device, callbacks
+
+    def _data_setup(self, run, training, verbose, *adapter_arguments):
+        """The data adapter (this process's share under torchrun), the device
+        the model runs on, and the verbosity (silent but on rank 0)."""
+        shard = run.shard(training=training) if run else None
+        adapter = get_data_adapter(*adapter_arguments, shard=shard)
+        if run is not None and run.rank != 0:
+            verbose = 0
+        return adapter, self._training_device(run), verbose
 
     def _inference_callbacks(self, callbacks, verbose, steps):
         """The CallbackList of `evaluate`/`predict` (fit passes its own along)."""

@@ -7,11 +7,13 @@ import numbers
 import torch
 
 from ember import constraints, initializers, regularizers
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.activations.softmax import Softmax
 from ember.layers.core.einsum_dense import EinsumDense
 from ember.layers.layer import Layer
 from ember.layers.regularization.dropout import Dropout
+from ember.layers.weight_settings import set_weight_settings
 from ember.ops import nn as nn_ops
 
 
@@ -57,6 +59,7 @@ class BaseMultiHeadAttention(Layer):
         seed=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(**kwargs)
         if (
             isinstance(dropout, bool)
@@ -82,12 +85,7 @@ class BaseMultiHeadAttention(Layer):
         self.use_gate = use_gate
         self.seed = seed
         self._flash_attention = flash_attention
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("kernel", "bias"))
         # Each projection gets the activity regularizer; MultiHeadAttention
         # (as in Keras) does not apply it to its own output.
         self._sublayer_activity_regularizer = regularizers.get(activity_regularizer)

@@ -5,10 +5,12 @@ import numbers
 
 from ember import activations, constraints, initializers, regularizers
 from ember.backend import standardize_data_format
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.core.dense import _common_dtype
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.weight_settings import set_weight_settings
 from ember.ops.nn_conv import _convolve, int_tuple, standardize_padding
 
 
@@ -70,6 +72,7 @@ class BaseConv(Layer):
         lora_alpha=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         for name, value in (("lora_rank", lora_rank), ("lora_alpha", lora_alpha)):
             if value is not None:
@@ -93,12 +96,7 @@ class BaseConv(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("kernel", "bias"))
         # Causal padding pads the input itself (see Conv1D); the conv is "valid".
         self._conv_padding = "valid" if self.padding == "causal" else self.padding
         self.input_spec = InputSpec(ndim=rank + 2)

@@ -1,8 +1,9 @@
 """`BaseConvTranspose`: the shared base of `Conv1DTranspose`, `Conv2DTranspose`
 and `Conv3DTranspose`."""
 
-from ember import activations, constraints, initializers, regularizers
+from ember import activations
 from ember.backend import standardize_data_format
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.convolutional.base_conv import (
     add_bias,
@@ -16,6 +17,7 @@ from ember.layers.convolutional.base_conv import (
 from ember.layers.core.dense import _common_dtype
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.weight_settings import set_weight_settings
 from ember.ops.nn_conv import _convolve_transpose, int_tuple, standardize_padding
 
 
@@ -72,6 +74,7 @@ class BaseConvTranspose(Layer):
         bias_constraint=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         self.filters = positive_int(filters, "filters")
@@ -94,12 +97,7 @@ class BaseConvTranspose(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("kernel", "bias"))
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape):

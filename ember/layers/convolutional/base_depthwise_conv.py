@@ -1,8 +1,9 @@
 """`BaseDepthwiseConv`: the shared base of `DepthwiseConv1D` and
 `DepthwiseConv2D`."""
 
-from ember import activations, constraints, initializers, regularizers
+from ember import activations
 from ember.backend import standardize_data_format
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_conv import (
     add_bias,
     check_conv_input,
@@ -15,6 +16,7 @@ from ember.layers.convolutional.base_conv import (
 from ember.layers.core.dense import _common_dtype
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.weight_settings import set_weight_settings
 from ember.ops.nn_conv import (
     _convolve,
     depthwise_kernel,
@@ -73,6 +75,7 @@ class BaseDepthwiseConv(Layer):
         bias_constraint=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
@@ -83,12 +86,7 @@ class BaseDepthwiseConv(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("depthwise", "bias"))
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape):

@@ -1,8 +1,9 @@
 """`BaseSeparableConv`: the shared base of `SeparableConv1D` and
 `SeparableConv2D`."""
 
-from ember import activations, constraints, initializers, regularizers
+from ember import activations
 from ember.backend import standardize_data_format
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_conv import (
     add_bias,
     check_conv_input,
@@ -15,6 +16,7 @@ from ember.layers.convolutional.base_conv import (
 from ember.layers.core.dense import _common_dtype
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.weight_settings import set_weight_settings
 from ember.ops.nn_conv import _separable, int_tuple, standardize_padding
 
 
@@ -81,6 +83,7 @@ class BaseSeparableConv(Layer):
         bias_constraint=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
@@ -92,15 +95,7 @@ class BaseSeparableConv(Layer):
         self.data_format = standardize_data_format(data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.depthwise_initializer = initializers.get(depthwise_initializer)
-        self.pointwise_initializer = initializers.get(pointwise_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
-        self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.depthwise_constraint = constraints.get(depthwise_constraint)
-        self.pointwise_constraint = constraints.get(pointwise_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("depthwise", "pointwise", "bias"))
         self.input_spec = InputSpec(ndim=rank + 2)
 
     def build(self, input_shape):

@@ -2,6 +2,7 @@
 
 import torch.nn.functional as F
 
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_conv import BaseConv
 
 
@@ -88,26 +89,7 @@ class Conv1D(BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            rank=1,
-            filters=filters,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=groups,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(rank=1, **passed(locals()))
 
     def call(self, inputs):
         if self.padding == "causal":

@@ -1,5 +1,6 @@
 """`Conv1DTranspose`: 1-D transposed convolution layer (an upsampling convolution)."""
 
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_conv_transpose import BaseConvTranspose
 
 
@@ -89,23 +90,4 @@ class Conv1DTranspose(BaseConvTranspose):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            rank=1,
-            filters=filters,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            output_padding=output_padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(rank=1, **passed(locals()))

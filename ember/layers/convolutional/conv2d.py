@@ -1,5 +1,6 @@
 """`Conv2D`: 2-D convolution layer (e.g. a spatial convolution over images)."""
 
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_conv import BaseConv
 
 
@@ -85,23 +86,4 @@ class Conv2D(BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            rank=2,
-            filters=filters,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=groups,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(rank=2, **passed(locals()))

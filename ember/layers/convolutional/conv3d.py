@@ -1,5 +1,6 @@
 """`Conv3D`: 3-D convolution layer (e.g. over volumes, or video frames)."""
 
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_conv import BaseConv
 
 
@@ -86,23 +87,4 @@ class Conv3D(BaseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            rank=3,
-            filters=filters,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            groups=groups,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            kernel_constraint=kernel_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(rank=3, **passed(locals()))

@@ -1,5 +1,6 @@
 """`DepthwiseConv2D`: 2-D depthwise convolution layer."""
 
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_depthwise_conv import BaseDepthwiseConv
 
 
@@ -86,22 +87,4 @@ class DepthwiseConv2D(BaseDepthwiseConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            rank=2,
-            depth_multiplier=depth_multiplier,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            activation=activation,
-            use_bias=use_bias,
-            depthwise_initializer=depthwise_initializer,
-            bias_initializer=bias_initializer,
-            depthwise_regularizer=depthwise_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            depthwise_constraint=depthwise_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(rank=2, **passed(locals()))

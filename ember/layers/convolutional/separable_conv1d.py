@@ -1,5 +1,6 @@
 """`SeparableConv1D`: 1-D depthwise separable convolution layer."""
 
+from ember.backend.arguments import passed
 from ember.layers.convolutional.base_separable_conv import BaseSeparableConv
 
 
@@ -97,26 +98,4 @@ class SeparableConv1D(BaseSeparableConv):
         bias_constraint=None,
         **kwargs,
     ):
-        super().__init__(
-            rank=1,
-            depth_multiplier=depth_multiplier,
-            filters=filters,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            activation=activation,
-            use_bias=use_bias,
-            depthwise_initializer=depthwise_initializer,
-            pointwise_initializer=pointwise_initializer,
-            bias_initializer=bias_initializer,
-            depthwise_regularizer=depthwise_regularizer,
-            pointwise_regularizer=pointwise_regularizer,
-            bias_regularizer=bias_regularizer,
-            activity_regularizer=activity_regularizer,
-            depthwise_constraint=depthwise_constraint,
-            pointwise_constraint=pointwise_constraint,
-            bias_constraint=bias_constraint,
-            **kwargs,
-        )
+        super().__init__(rank=1, **passed(locals()))

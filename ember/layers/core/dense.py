@@ -6,9 +6,11 @@ import torch
 
 from ember import activations, constraints, initializers, regularizers
 from ember.backend import dtypes
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.weight_settings import set_weight_settings
 
 
 class Dense(Layer):
@@ -69,6 +71,7 @@ class Dense(Layer):
         quantization_config=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         if not _is_positive_int(units):
             raise ArgumentError("units", "a positive integer", units)
@@ -81,12 +84,7 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("kernel", "bias"))
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 

@@ -5,11 +5,13 @@ import re
 import torch
 
 from ember import activations, constraints, initializers, regularizers
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.initializers.variance_scaling import VarianceScaling
 from ember.layers.core.dense import _common_dtype
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
+from ember.layers.weight_settings import set_weight_settings
 
 # The three equation forms: no ellipsis, ellipsis on the left, on the right.
 _FORMS = (
@@ -80,6 +82,7 @@ class EinsumDense(Layer):
         quantization_config=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(**kwargs)
         if not isinstance(equation, str) or _match(equation) is None:
             raise ArgumentError(
@@ -108,12 +111,7 @@ class EinsumDense(Layer):
         self.partial_output_shape = tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("kernel", "bias"))
 
     def build(self, input_shape):
         kernel_shape, bias_shape, _, input_axes, output_axes = self._analyze(

@@ -5,10 +5,12 @@ import numbers
 import torch
 
 from ember import constraints, initializers, regularizers
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.layers.normalization.base_normalization import resolve_axes
+from ember.layers.weight_settings import set_weight_settings
 
 
 class GroupNormalization(Layer):
@@ -67,6 +69,7 @@ class GroupNormalization(Layer):
         gamma_constraint=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         if (
             not isinstance(groups, numbers.Integral)
             or isinstance(groups, bool)
@@ -85,12 +88,7 @@ class GroupNormalization(Layer):
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_settings(self, arguments, ("beta", "gamma"))
         self.supports_masking = True
         self.autocast = False
 

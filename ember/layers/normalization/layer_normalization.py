@@ -5,12 +5,14 @@ import warnings
 import torch
 
 from ember import constraints, initializers, regularizers
+from ember.backend.arguments import passed
 from ember.layers.layer import Layer
 from ember.layers.normalization.base_normalization import (
     check_axis_sizes,
     resolve_axes,
     standardize_axis,
 )
+from ember.layers.weight_settings import set_weight_settings
 
 
 class LayerNormalization(Layer):
@@ -69,6 +71,7 @@ class LayerNormalization(Layer):
         gamma_constraint=None,
         **kwargs,
     ):
+        arguments = passed(locals())
         rms_scaling = bool(kwargs.pop("rms_scaling", False))
         if rms_scaling:
             warnings.warn(
@@ -84,12 +87,7 @@ class LayerNormalization(Layer):
         self.center = center
         self.scale = scale
         self.rms_scaling = rms_scaling
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        self.beta_regularizer = regularizers.get(beta_regularizer)
-        self.gamma_regularizer = regularizers.get(gamma_regularizer)
-        self.beta_constraint = constraints.get(beta_constraint)
-        self.gamma_constraint = constraints.get(gamma_constraint)
+        set_weight_settings(self, arguments, ("beta", "gamma"))
         self.supports_masking = True
         # Statistics need the input's own precision (at least float32).
         self.autocast = False

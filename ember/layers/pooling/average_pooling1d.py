@@ -1,5 +1,6 @@
 """`AveragePooling1D`: average pooling over temporal data (sequences)."""
 
+from ember.backend.arguments import passed
 from ember.layers.pooling.base_pooling import BasePooling
 
 
@@ -55,13 +56,4 @@ class AveragePooling1D(BasePooling):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__(
-            pool_size,
-            strides,
-            pool_dimensions=1,
-            pool_mode="average",
-            padding=padding,
-            data_format=data_format,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(pool_dimensions=1, pool_mode="average", **passed(locals()))

@@ -1,5 +1,6 @@
 """`AveragePooling2D`: average pooling over 2D spatial data (images)."""
 
+from ember.backend.arguments import passed
 from ember.layers.pooling.base_pooling import BasePooling
 
 
@@ -56,13 +57,4 @@ class AveragePooling2D(BasePooling):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__(
-            pool_size,
-            strides,
-            pool_dimensions=2,
-            pool_mode="average",
-            padding=padding,
-            data_format=data_format,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(pool_dimensions=2, pool_mode="average", **passed(locals()))

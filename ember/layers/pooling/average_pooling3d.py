@@ -1,5 +1,6 @@
 """`AveragePooling3D`: average pooling over 3D spatial data (volumes)."""
 
+from ember.backend.arguments import passed
 from ember.layers.pooling.base_pooling import BasePooling
 
 
@@ -56,13 +57,4 @@ class AveragePooling3D(BasePooling):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__(
-            pool_size,
-            strides,
-            pool_dimensions=3,
-            pool_mode="average",
-            padding=padding,
-            data_format=data_format,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(pool_dimensions=3, pool_mode="average", **passed(locals()))

@@ -1,5 +1,6 @@
 """`MaxPooling1D`: maximum pooling over temporal data (sequences)."""
 
+from ember.backend.arguments import passed
 from ember.layers.pooling.base_pooling import BasePooling
 
 
@@ -52,13 +53,4 @@ class MaxPooling1D(BasePooling):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__(
-            pool_size,
-            strides,
-            pool_dimensions=1,
-            pool_mode="max",
-            padding=padding,
-            data_format=data_format,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(pool_dimensions=1, pool_mode="max", **passed(locals()))

@@ -1,5 +1,6 @@
 """`MaxPooling2D`: maximum pooling over 2D spatial data (images)."""
 
+from ember.backend.arguments import passed
 from ember.layers.pooling.base_pooling import BasePooling
 
 
@@ -53,13 +54,4 @@ class MaxPooling2D(BasePooling):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__(
-            pool_size,
-            strides,
-            pool_dimensions=2,
-            pool_mode="max",
-            padding=padding,
-            data_format=data_format,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(pool_dimensions=2, pool_mode="max", **passed(locals()))

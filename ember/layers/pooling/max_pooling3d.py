@@ -1,5 +1,6 @@
 """`MaxPooling3D`: maximum pooling over 3D spatial data (volumes)."""
 
+from ember.backend.arguments import passed
 from ember.layers.pooling.base_pooling import BasePooling
 
 
@@ -54,13 +55,4 @@ class MaxPooling3D(BasePooling):
         name: str | None = None,
         **kwargs,
     ):
-        super().__init__(
-            pool_size,
-            strides,
-            pool_dimensions=3,
-            pool_mode="max",
-            padding=padding,
-            data_format=data_format,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(pool_dimensions=3, pool_mode="max", **passed(locals()))

@@ -1,5 +1,6 @@
 """`IntegerLookup`: maps integers to indices of a vocabulary."""
 
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.preprocessing.index_lookup import IndexLookup
 
@@ -67,23 +68,7 @@ class IntegerLookup(IndexLookup):
             raise ArgumentError(
                 "vocabulary_dtype", "'int64' (the only one supported)", vocabulary_dtype
             )
-        super().__init__(
-            max_tokens=max_tokens,
-            num_oov_indices=num_oov_indices,
-            mask_token=mask_token,
-            oov_token=oov_token,
-            vocabulary=vocabulary,
-            vocabulary_dtype=vocabulary_dtype,
-            idf_weights=idf_weights,
-            invert=invert,
-            output_mode=output_mode,
-            sparse=sparse,
-            pad_to_max_tokens=pad_to_max_tokens,
-            oov_method=oov_method,
-            salt=salt,
-            name=name,
-            **kwargs,
-        )
+        super().__init__(**passed(locals()))
 
     def get_config(self) -> dict:
         config = super().get_config()

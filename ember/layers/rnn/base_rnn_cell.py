@@ -12,10 +12,12 @@ import numbers
 import torch
 
 from ember import activations, constraints, initializers, random, regularizers
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.core.dense import _common_dtype
 from ember.layers.layer import Layer
 from ember.layers.rnn.dropout_rnn_cell import DropoutRNNCell
+from ember.layers.weight_settings import set_weight_settings
 
 
 class BaseRNNCell(Layer, DropoutRNNCell):
@@ -66,6 +68,7 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         seed,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(**kwargs)
         check_units(units)
         for name, rate in (
@@ -77,15 +80,7 @@ class BaseRNNCell(Layer, DropoutRNNCell):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_settings(self, arguments, ("kernel", "recurrent", "bias"))
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed

@@ -10,15 +10,17 @@ import numbers
 
 import torch
 
-from ember import activations, constraints, initializers, random, regularizers
+from ember import activations, initializers, random
 from ember.backend import config as backend_config
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.core.dense import _common_dtype
 from ember.layers.input_spec import InputSpec
 from ember.layers.layer import Layer
 from ember.layers.rnn.base_rnn_cell import weights_config
 from ember.layers.rnn.dropout_rnn_cell import DropoutRNNCell
-from ember.layers.rnn.rnn import OwnCellRNN, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN
+from ember.layers.weight_settings import set_weight_settings
 
 _CONV = {
     1: torch.nn.functional.conv1d,
@@ -122,6 +124,7 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         seed: int | None = None,
         **kwargs,
     ):
+        arguments = passed(locals())
         super().__init__(**kwargs)
         if rank not in _CONV:
             raise ArgumentError("rank", "1, 2 or 3", rank)
@@ -147,16 +150,8 @@ class ConvLSTMCell(Layer, DropoutRNNCell):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_settings(self, arguments, ("kernel", "recurrent", "bias"))
         self.unit_forget_bias = unit_forget_bias
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.dropout_mask_count = 4
@@ -412,42 +407,9 @@ class ConvLSTM(OwnCellRNN):
         stateful: bool = False,
         **kwargs,
     ):
-        cell = own_cell(
-            ConvLSTMCell,
-            rank=rank,
-            filters=filters,
-            kernel_size=kernel_size,
-            strides=strides,
-            padding=padding,
-            data_format=data_format,
-            dilation_rate=dilation_rate,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            name="conv_lstm_cell",
-            dtype=kwargs.get("dtype"),
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            activity_regularizer=activity_regularizer,
-            **kwargs,
+        arguments = passed(locals())
+        self._init_own_cell(
+            ConvLSTMCell, "conv_lstm_cell", arguments, rank=arguments.pop("rank")
         )
         self.input_spec = InputSpec(ndim=rank + 3)
 

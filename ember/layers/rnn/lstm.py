@@ -3,10 +3,11 @@
 import torch
 
 from ember import activations, initializers
+from ember.backend.arguments import passed
 from ember.backend.errors import ArgumentError
 from ember.layers.input_spec import InputSpec
 from ember.layers.rnn.base_rnn_cell import BaseRNNCell, check_units, is_activation
-from ember.layers.rnn.rnn import OwnCellRNN, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN
 from ember.ops import rnn as rnn_ops
 
 _USE_CUDNN = ("auto", True, False)
@@ -303,42 +304,16 @@ class LSTM(OwnCellRNN):
         use_cudnn="auto",
         **kwargs,
     ):
+        arguments = passed(locals())
         check_units(units)
         if use_cudnn not in _USE_CUDNN:
             raise ArgumentError("use_cudnn", "one of 'auto', True, False", use_cudnn)
-        cell = own_cell(
+        del arguments["use_cudnn"]
+        self._init_own_cell(
             LSTMCell,
-            units,
-            activation=activation,
-            recurrent_activation=recurrent_activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            unit_forget_bias=unit_forget_bias,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            implementation=kwargs.pop("implementation", 2),
-            dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True),
-            name="lstm_cell",
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            activity_regularizer=activity_regularizer,
-            **kwargs,
+            "lstm_cell",
+            arguments,
+            implementation=arguments.pop("implementation", 2),
         )
         self.input_spec = InputSpec(ndim=3)
         self.use_cudnn = use_cudnn

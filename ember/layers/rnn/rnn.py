@@ -399,6 +399,24 @@ class OwnCellRNN(RNN):
         for name in cls.__dict__.get("CELL_ATTRIBUTES", ()):
             setattr(cls, name, cell_property(name))
 
+    def _init_own_cell(self, cell_cls, cell_name, arguments, **cell_only):
+        """Builds the cell and the RNN from the layer's arguments (its
+        `passed(locals())`): the `CELL_ATTRIBUTES`, `seed` and `cell_only` go to
+        the cell; the rest (the RNN's settings, `activity_regularizer`, the
+        standard layer arguments) to `RNN`."""
+        arguments = dict(arguments)
+        cell_arguments = {name: arguments.pop(name) for name in self.CELL_ATTRIBUTES}
+        cell = own_cell(
+            cell_cls,
+            seed=arguments.pop("seed"),
+            dtype=arguments.get("dtype"),
+            trainable=arguments.get("trainable", True),
+            name=cell_name,
+            **cell_only,
+            **cell_arguments,
+        )
+        super().__init__(cell, **arguments)
+
     def get_config(self) -> dict:
         return {
             **self._rnn_config(),

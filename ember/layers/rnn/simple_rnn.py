@@ -1,9 +1,10 @@
 """`SimpleRNNCell` and `SimpleRNN`: the fully connected (Elman) recurrent layer."""
 
 from ember.backend import tree
+from ember.backend.arguments import passed
 from ember.layers.input_spec import InputSpec
 from ember.layers.rnn.base_rnn_cell import BaseRNNCell, check_units, is_activation
-from ember.layers.rnn.rnn import OwnCellRNN, own_cell
+from ember.layers.rnn.rnn import OwnCellRNN
 from ember.ops import rnn as rnn_ops
 
 
@@ -240,38 +241,9 @@ class SimpleRNN(OwnCellRNN):
         seed: int | None = None,
         **kwargs,
     ):
+        arguments = passed(locals())
         check_units(units)
-        cell = own_cell(
-            SimpleRNNCell,
-            units,
-            activation=activation,
-            use_bias=use_bias,
-            kernel_initializer=kernel_initializer,
-            recurrent_initializer=recurrent_initializer,
-            bias_initializer=bias_initializer,
-            kernel_regularizer=kernel_regularizer,
-            recurrent_regularizer=recurrent_regularizer,
-            bias_regularizer=bias_regularizer,
-            kernel_constraint=kernel_constraint,
-            recurrent_constraint=recurrent_constraint,
-            bias_constraint=bias_constraint,
-            dropout=dropout,
-            recurrent_dropout=recurrent_dropout,
-            seed=seed,
-            dtype=kwargs.get("dtype"),
-            trainable=kwargs.get("trainable", True),
-            name="simple_rnn_cell",
-        )
-        super().__init__(
-            cell,
-            return_sequences=return_sequences,
-            return_state=return_state,
-            go_backwards=go_backwards,
-            stateful=stateful,
-            unroll=unroll,
-            activity_regularizer=activity_regularizer,
-            **kwargs,
-        )
+        self._init_own_cell(SimpleRNNCell, "simple_rnn_cell", arguments)
         self.input_spec = InputSpec(ndim=3)
 
     def get_config(self) -> dict:
