@@ -269,3 +269,26 @@ def test_directory_explicit_classes_and_channels_first(tmp_path):
     assert it.class_indices == {"5": 0, "1": 1} and it.samples == 4
     x, y = it[0]
     assert x.shape == (4, 3, 6, 7) and y.tolist() == [0, 0, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("random_rotation", (40,)),
+        ("random_shift", (0.2, 0.3)),
+        ("random_shear", (25,)),
+        ("random_zoom", ((0.7, 1.3),)),
+    ],
+)
+def test_random_transforms_match_keras(name, args):
+    keras_or_skip()
+    from keras.src.legacy.preprocessing import image as keras_image
+
+    from ember.preprocessing.image import affine_transformations
+
+    x = np.random.default_rng(0).random((3, 12, 10)).astype("float32")
+    outputs = []
+    for module in (keras_image, affine_transformations):
+        np.random.seed(7)
+        outputs.append(getattr(module, name)(x, *args, fill_mode="reflect"))
+    np.testing.assert_allclose(outputs[1], outputs[0], atol=1e-6)

@@ -7,6 +7,7 @@ modes as `scipy.ndimage.affine_transform` (which Keras calls) for spline orders
 
 import numpy as np
 
+from ember.backend.arguments import passed
 from ember.utils import image_utils
 
 
@@ -203,6 +204,15 @@ def random_brightness(x, brightness_range, scale=True):
     return apply_brightness_shift(x, factor, scale)
 
 
+def _apply_drawn(arguments, drawn, **transform):
+    """`apply_affine_transform` of a `random_*` function's image with its
+    placement arguments (its `passed(locals())` less the ranges `drawn`) and
+    the `transform` drawn from those ranges."""
+    placement = {k: v for k, v in arguments.items() if k not in drawn}
+    placement["order"] = placement.pop("interpolation_order")
+    return apply_affine_transform(placement.pop("x"), **placement, **transform)
+
+
 def random_rotation(
     x,
     rg,
@@ -214,17 +224,9 @@ def random_rotation(
     interpolation_order=1,
 ):
     """Rotates by an angle drawn in `±rg` degrees."""
+    arguments = passed(locals())
     theta = np.random.uniform(-rg, rg)
-    return apply_affine_transform(
-        x,
-        theta=theta,
-        row_axis=row_axis,
-        col_axis=col_axis,
-        channel_axis=channel_axis,
-        fill_mode=fill_mode,
-        cval=cval,
-        order=interpolation_order,
-    )
+    return _apply_drawn(arguments, ("rg",), theta=theta)
 
 
 def random_shift(
@@ -239,20 +241,11 @@ def random_shift(
     interpolation_order=1,
 ):
     """Shifts by fractions drawn in `±hrg` of the height and `±wrg` of the width."""
+    arguments = passed(locals())
     h, w = x.shape[row_axis], x.shape[col_axis]
     tx = np.random.uniform(-hrg, hrg) * h
     ty = np.random.uniform(-wrg, wrg) * w
-    return apply_affine_transform(
-        x,
-        tx=tx,
-        ty=ty,
-        row_axis=row_axis,
-        col_axis=col_axis,
-        channel_axis=channel_axis,
-        fill_mode=fill_mode,
-        cval=cval,
-        order=interpolation_order,
-    )
+    return _apply_drawn(arguments, ("wrg", "hrg"), tx=tx, ty=ty)
 
 
 def random_shear(
@@ -266,17 +259,9 @@ def random_shear(
     interpolation_order=1,
 ):
     """Shears by an angle drawn in `±intensity` degrees."""
+    arguments = passed(locals())
     shear = np.random.uniform(-intensity, intensity)
-    return apply_affine_transform(
-        x,
-        shear=shear,
-        row_axis=row_axis,
-        col_axis=col_axis,
-        channel_axis=channel_axis,
-        fill_mode=fill_mode,
-        cval=cval,
-        order=interpolation_order,
-    )
+    return _apply_drawn(arguments, ("intensity",), shear=shear)
 
 
 def random_zoom(
@@ -290,6 +275,7 @@ def random_zoom(
     interpolation_order=1,
 ):
     """Zooms by two factors (rows, columns) drawn in `zoom_range`."""
+    arguments = passed(locals())
     if len(zoom_range) != 2:
         raise ValueError(
             f"`zoom_range` should be a tuple or list of two floats. Received: {zoom_range}"
@@ -298,14 +284,4 @@ def random_zoom(
         zx, zy = 1, 1
     else:
         zx, zy = np.random.uniform(zoom_range[0], zoom_range[1], 2)
-    return apply_affine_transform(
-        x,
-        zx=zx,
-        zy=zy,
-        row_axis=row_axis,
-        col_axis=col_axis,
-        channel_axis=channel_axis,
-        fill_mode=fill_mode,
-        cval=cval,
-        order=interpolation_order,
-    )
+    return _apply_drawn(arguments, ("zoom_range",), zx=zx, zy=zy)
