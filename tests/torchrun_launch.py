@@ -2,19 +2,12 @@
 
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[1]
 _LAUNCH = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(**extra) -> dict:
@@ -34,8 +27,9 @@ def command(script, *args, processes=2) -> list:
         "-m",
         "torch.distributed.run",
         f"--nproc_per_node={processes}",
-        "--master-addr=127.0.0.1",
-        f"--master-port={free_port()}",
+        # torchrun picks a free port itself: no race with other programs
+        # between choosing a port and binding it.
+        "--standalone",
         str(script),
         *map(str, args),
     ]
